@@ -1,0 +1,44 @@
+// A battery energy storage system at the site bus (grid-following inverter).
+//
+// Power is positive when discharging. The round-trip efficiency is split evenly
+// between charging and discharging (sqrt each way). State-of-charge limits reduce
+// the delivered power as a real battery management system would; `limited()` says so.
+#pragma once
+
+#include "sim/command.hpp"
+#include "site/site.hpp"
+
+namespace sim {
+
+class Battery {
+ public:
+  explicit Battery(const site::Battery& params);
+
+  CommandResult set_setpoint_mw(double mw);  // accepted in [-power, +power]
+  void set_soc_pu(double soc_pu);            // initial condition only
+
+  void step(double dt_s);
+
+  double power_mw() const { return power_mw_; }
+  double setpoint_mw() const { return setpoint_mw_; }
+  double stored_mwh() const { return stored_mwh_; }
+  double soc_pu() const { return stored_mwh_ / p_.energy_mwh; }
+  double loss_mw() const { return loss_mw_; }  // internal conversion loss this step
+  bool limited() const { return limited_; }
+  double discharged_mwh() const { return discharged_mwh_; }
+  double charged_mwh() const { return charged_mwh_; }
+  const site::Battery& params() const { return p_; }
+
+ private:
+  site::Battery p_;
+  double one_way_efficiency_;
+  double setpoint_mw_ = 0;
+  double power_mw_ = 0;
+  double stored_mwh_;
+  double loss_mw_ = 0;
+  bool limited_ = false;
+  double discharged_mwh_ = 0;
+  double charged_mwh_ = 0;
+};
+
+}  // namespace sim

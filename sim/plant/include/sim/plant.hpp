@@ -1,0 +1,149 @@
+// The whole plant on a virtual clock: grid, island frequency, turbines, pods, battery.
+//
+// Fixed step (10 ms by default), deterministic for a seed. Grid-connected, the site
+// follows the grid's frequency and the import is the balance at the POI. Islanded,
+// the frequency comes from the aggregate swing equation over the online units
+// (BRIEF.md section 2): 2 H dw/dt = (Pm + Pbattery - Pload - losses) / S - D (w - 1),
+// with H and S summed over the units whose breakers are closed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/battery.hpp"
+#include "sim/command.hpp"
+#include "sim/grid.hpp"
+#include "sim/measurements.hpp"
+#include "sim/pods.hpp"
+#include "sim/rng.hpp"
+#include "sim/turbine.hpp"
+#include "site/site.hpp"
+
+namespace sim {
+
+struct PlantOptions {
+  double step_s = 0.01;
+  std::uint64_t seed = 1;
+};
+
+// Instantaneous physical quantities after the last step.
+struct PlantState {
+  double time_s = 0;
+  bool islanded = false;
+  bool blackout = false;      // islanded with no unit online: nothing is served
+  double frequency_hz = 0;    // site bus
+  double rocof_hz_per_s = 0;  // its rate of change
+  double speed_pu = 1;
+  double import_mw = 0;  // at the POI; negative = export
+  double voltage_pu = 1;
+  double it_mw = 0;  // GPU pods, as served
+  double cooling_mw = 0;
+  double surge_mw = 0;
+  double load_mw = 0;         // consumption served: IT + cooling + fixed + surge + damping
+  double losses_mw = 0;       // power conversion losses (UPS, PDU, PSU)
+  double demand_mw = 0;       // what the site would draw with no cap and no outage
+  double generation_mw = 0;   // turbines' electrical output
+  double mechanical_mw = 0;   // turbines' mechanical power
+  double battery_mw = 0;      // positive = discharging
+  double kinetic_mws = 0;     // stored in the online units' rotating masses
+  double isochronous_pu = 0;  // the island's load-sharing term
+  int units_online = 0;
+};
+
+// Energies and extremes since the start, for summaries and balance checks.
+struct PlantTotals {
+  double load_mwh = 0, losses_mwh = 0, generation_mwh = 0, import_mwh = 0, export_mwh = 0;
+  double battery_discharge_mwh = 0, battery_charge_mwh = 0;
+  double curtailed_mwh = 0, floor_burn_mwh = 0, unserved_mwh = 0;
+  double mechanical_mwh = 0;
+  double islanded_s = 0, blackout_s = 0;
+  double max_import_mw = 0;
+  double min_frequency_hz = 1e9, max_frequency_hz = 0;  // while energised
+};
+
+class Plant {
+ public:
+  Plant(const site::Site& site, const PlantOptions& options);
+
+  void step();
+  void run_for(double duration_s);  // whole steps
+  double time_s() const { return static_cast<double>(ticks_) * step_s_; }
+  std::int64_t ticks() const { return ticks_; }
+  double step_s() const { return step_s_; }
+
+  // Initial conditions (the plant as found): before the first step.
+  void set_turbine_online(int unit, double mw);
+  void set_breaker_closed(bool closed);
+  void set_battery_soc(double soc_pu);
+
+  // Commands, refused as the device would refuse them.
+  CommandResult turbine_start(int unit);
+  CommandResult turbine_stop(int unit);
+  CommandResult turbine_reset(int unit);
+  CommandResult turbine_setpoint(int unit, double mw);
+  CommandResult pod_cap(int pod, double mw);
+  CommandResult pod_floor(int pod, double mw);
+  CommandResult battery_setpoint(double mw);
+  CommandResult breaker_close();
+  CommandResult breaker_open();
+
+  // Faults and events.
+  void grid_outage() { grid_.outage(); }
+  void grid_return() { grid_.restore(); }
+  void frequency_excursion(double hz, double duration_s);
+  void voltage_sag(double pu, double duration_s);
+  void turbine_trip(int unit) { turbines_[static_cast<size_t>(unit)].trip(TripCause::kCommanded); }
+  void fail_next_start(int unit) { forced_fail_[static_cast<size_t>(unit)] = 1; }
+  void load_surge(double mw, double duration_s);
+  bool job_start(const std::string& name) { return pods_.start_job(name); }
+  bool job_stop(const std::string& name) { return pods_.stop_job(name); }
+  // Measurement faults (a duration <= 0 lasts for good).
+  void freeze_point(int point, double duration_s);
+  void stick_point(int point, double value, double duration_s);
+  // A device that stops answering: no fresh reads, commands get no response.
+  void device_silent(int device, double duration_s);
+
+  // What the devices report now (with faults applied), and the truth behind it.
+  Measurement measure(int point);
+  double true_value(int point) const;
+  const Measurements& measurements() const { return measurements_; }
+
+  const PlantState& state() const { return state_; }
+  const PlantTotals& totals() const { return totals_; }
+  const site::Site& site() const { return *site_; }
+  int turbine_count() const { return static_cast<int>(turbines_.size()); }
+  const Turbine& turbine(int unit) const { return turbines_[static_cast<size_t>(unit)]; }
+  const PodFleet& pods() const { return pods_; }
+  const Battery* battery() const { return battery_ ? &*battery_ : nullptr; }
+  const GridConnection& grid() const { return grid_; }
+
+ private:
+  bool device_answers(int device) const { return !measurements_.silent(device, time_s()); }
+  void update_pod_gateways();
+  void step_island(double dt_s, double mechanical_mw, double battery_mw, double demand_mw);
+  void accumulate(double dt_s);
+
+  std::shared_ptr<const site::Site> site_;
+  double step_s_;
+  std::int64_t ticks_ = 0;
+  Rng rng_;
+  GridConnection grid_;
+  std::vector<Turbine> turbines_;
+  std::vector<std::uint8_t> forced_fail_;
+  PodFleet pods_;
+  std::optional<Battery> battery_;
+  double cooling_mw_ = 0;
+  double surge_mw_ = 0;
+  double surge_until_s_ = -1;
+  double next_silence_check_s_ = -1;  // when a silenced pod gateway may come back
+  double speed_pu_ = 1;
+  double isochronous_pu_ = 0;
+  PlantState state_;
+  PlantTotals totals_;
+  Measurements measurements_;
+};
+
+}  // namespace sim

@@ -1,0 +1,104 @@
+// The GPU fleet as arrays of pods (structure of arrays: no per-step allocation).
+//
+// A training pod follows its job's iteration: compute phase near full power,
+// communication phase lower, checkpoints near idle (BRIEF.md section 3). All pods
+// of one job share the phase, so they swing together; each job has its own random
+// phase offset, so separate jobs are not in phase. Inference pods wander around a
+// mean utilisation; batch pods run at compute power. A pod's power is its demand
+// raised to its power floor and then limited by its power cap (the cap wins); cap
+// and floor commands take effect after the pod's actuation lag.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/command.hpp"
+#include "sim/rng.hpp"
+#include "site/site.hpp"
+
+namespace sim {
+
+class PodFleet {
+ public:
+  PodFleet(const site::Site& site, Rng& rng);
+
+  int size() const { return static_cast<int>(compute_mw_.size()); }
+  void step(double t_s, double dt_s);
+
+  // Gateway commands. Caps are accepted in [min cap, compute power]; floors in
+  // [0, compute power] (0 switches the floor off).
+  CommandResult set_cap_mw(int pod, double mw, double now_s);
+  CommandResult set_floor_mw(int pod, double mw, double now_s);
+  void set_responding(int pod, bool responding) { responding_[pod] = responding; }
+  bool responding(int pod) const { return responding_[pod] != 0; }
+
+  // Job control by training job name or pod group name; false when no pod matches.
+  bool start_job(const std::string& name);
+  bool stop_job(const std::string& name);
+  bool has_job_or_group(const std::string& name) const;
+
+  double it_mw() const { return it_mw_; }
+  double demand_it_mw() const { return demand_it_mw_; }
+  double curtailed_mw() const { return curtailed_mw_; }    // demand held back by caps
+  double floor_burn_mw() const { return floor_burn_mw_; }  // power above demand (floors)
+
+  double power_mw(int pod) const { return power_mw_[pod]; }
+  double demand_mw(int pod) const { return demand_mw_[pod]; }
+  double cap_mw(int pod) const { return cap_eff_mw_[pod]; }          // in effect
+  double floor_mw(int pod) const { return floor_eff_mw_[pod]; }      // in effect
+  double cap_command_mw(int pod) const { return cap_cmd_mw_[pod]; }  // last accepted
+  double floor_command_mw(int pod) const { return floor_cmd_mw_[pod]; }
+  double compute_mw(int pod) const { return compute_mw_[pod]; }
+  double idle_mw(int pod) const { return idle_mw_[pod]; }
+  double min_cap_mw(int pod) const { return min_cap_mw_[pod]; }
+  double activity_pu(int pod) const { return activity_pu_[pod]; }
+  site::PriorityClass priority(int pod) const { return priority_[pod]; }
+  int group(int pod) const { return group_[pod]; }
+
+ private:
+  static constexpr int kQueueSlots = 4;
+  struct Job {
+    std::string name;
+    double period_s = 1;
+    double compute_s = 0.7;
+    double phase_offset_s = 0;
+    double checkpoint_interval_s = 0;
+    double checkpoint_length_s = 0;
+    double checkpoint_offset_s = 0;
+    // Per step: the node power of this job's pods as weights of compute/communication/idle.
+    double w_compute = 1, w_comm = 0, w_idle = 0;
+  };
+  struct DelayQueue {  // per pod, FIFO of commands waiting for the actuation lag
+    std::vector<double> value, due_s;
+    std::vector<std::uint8_t> length;
+    void resize(int pods);
+    void push(int pod, double v, double due);
+    bool pop_due(int pod, double now_s, double& v);
+  };
+
+  void update_jobs(double t_s);
+  void update_inference(double dt_s);
+  bool set_activity(const std::string& name, bool run);
+
+  std::vector<Job> jobs_;
+  std::vector<std::string> group_names_;
+  Rng& rng_;
+  double inference_timer_s_ = 0;
+
+  // Per pod (structure of arrays).
+  std::vector<int> group_, job_;
+  std::vector<site::Workload> workload_;
+  std::vector<site::PriorityClass> priority_;
+  std::vector<double> compute_mw_, comm_mw_, idle_mw_, min_cap_mw_, lag_s_, ramp_s_;
+  std::vector<double> activity_pu_, activity_rate_per_s_;
+  std::vector<double> util_pu_, util_target_pu_, util_mean_pu_;
+  std::vector<double> cap_cmd_mw_, floor_cmd_mw_, cap_eff_mw_, floor_eff_mw_, demand_mw_, power_mw_;
+  std::vector<std::uint8_t> responding_;
+  DelayQueue cap_queue_, floor_queue_;
+
+  double it_mw_ = 0, demand_it_mw_ = 0, curtailed_mw_ = 0, floor_burn_mw_ = 0;
+};
+
+}  // namespace sim

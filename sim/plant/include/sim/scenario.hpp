@@ -1,0 +1,85 @@
+// A scenario: a site, initial conditions, and timed events (faults and operator
+// commands), read from a TOML file. docs/scenarios.md documents the syntax.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "site/diagnostic.hpp"
+#include "site/site.hpp"
+
+namespace sim {
+
+enum class EventType : std::uint8_t {
+  // Faults and disturbances.
+  kGridOutage,
+  kGridReturn,
+  kFrequencyExcursion,
+  kVoltageSag,
+  kTurbineTrip,
+  kFailToStart,
+  kMeasurementFreeze,
+  kMeasurementStuck,
+  kDeviceSilent,
+  kLoadSurge,
+  kJobStart,
+  kJobStop,
+  // Operator commands, as a test bench sends them before any controller exists.
+  kTurbineStart,
+  kTurbineStop,
+  kTurbineReset,
+  kTurbineSetpoint,
+  kPodCap,
+  kPodFloor,
+  kBatterySetpoint,
+  kBreakerClose,
+  kBreakerOpen,
+};
+
+const char* to_string(EventType t);
+
+struct Event {
+  double at_s = 0;
+  EventType type = EventType::kGridOutage;
+  int target = -1;        // turbine, pod, point or device index, as the type says
+  double value = 0;       // Hz, pu, MW as the type says
+  double duration_s = 0;  // 0 = lasts until changed
+  std::string name;       // job or pod group for job events
+  int line = 0;           // where it was written
+};
+
+struct InitialState {
+  std::vector<std::pair<int, double>> turbines_online;  // unit, MW
+  bool breaker_closed = true;
+  std::optional<double> battery_soc_pu;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string file;
+  std::string site_file;  // resolved against the scenario file's folder
+  double duration_s = 86400;
+  double step_s = 0.01;
+  std::uint64_t seed = 1;
+  InitialState initial;
+  std::vector<Event> events;  // sorted by time, stable
+};
+
+struct ScenarioLoad {
+  std::optional<Scenario> scenario;
+  std::optional<site::Site> site;
+  site::Diagnostics errors;
+};
+
+// Loads the scenario and its site, and checks every event against the site
+// (unit and pod numbers, point and device names, job names). `site_override`,
+// when not empty, replaces the scenario's own site file.
+ScenarioLoad load_scenario_file(const std::string& path, const std::string& site_override = "");
+ScenarioLoad load_scenario_string(const std::string& toml_text, const std::string& path,
+                                  const std::string& site_override = "");
+
+}  // namespace sim

@@ -1,0 +1,107 @@
+// One gas turbine-generator: start sequence, GAST-style governor, protection, emissions.
+//
+// Governor (per unit, on the unit's rating): load reference ramped at the configured
+// rate, droop (1 - w) / R, plus the island's isochronous term when islanded; the
+// demand is limited to [minimum stable load, 1] once online, then passes the valve
+// lag T1 and the turbine lag T2 (GAST, BRIEF.md section 2) to mechanical power.
+#pragma once
+
+#include <cstdint>
+
+#include "sim/command.hpp"
+#include "site/site.hpp"
+
+namespace sim {
+
+enum class TurbineState : std::uint8_t {
+  kOff,
+  kPurging,
+  kIgniting,
+  kAccelerating,
+  kSynchronising,
+  kLoading,    // breaker closed, load reference ramping up to minimum stable load
+  kOnline,     // between minimum stable load and rating
+  kUnloading,  // stop requested: ramping down to zero before opening the breaker
+  kCooldown,   // after a stop, trip reset or failed start: no restart until it ends
+  kTripped,    // locked out; needs a reset
+};
+
+enum class TripCause : std::uint8_t { kNone, kCommanded, kFailToStart, kUnderfrequency };
+
+const char* to_string(TurbineState s);
+const char* to_string(TripCause c);
+
+// Counters a permit and maintenance care about.
+struct TurbineCounters {
+  double run_s = 0;  // time with the generator breaker closed
+  int starts = 0;    // start commands accepted
+  int stops = 0;     // stop commands accepted
+  int trips = 0;
+  int failed_starts = 0;
+  double fuel_mmbtu = 0;
+  double co2_kg = 0;
+  double nox_kg = 0;
+};
+
+class Turbine {
+ public:
+  explicit Turbine(const site::TurbineGroup& params);
+
+  // Commands, answered as the unit's controller would.
+  CommandResult start(bool will_fail);
+  CommandResult stop();
+  CommandResult reset();
+  CommandResult set_setpoint_mw(double mw);  // accepted in [minimum stable load, rating]
+  void trip(TripCause cause);
+  // Puts the unit online at `mw` in steady state (the plant as found at start-up).
+  void force_online(double mw);
+
+  // Inputs of one step: speed in pu of nominal, islanded or not, the island's
+  // isochronous term (pu of rating), and frequency for under-frequency protection.
+  void step(double dt_s, double speed_pu, double isochronous_pu, double frequency_hz);
+
+  bool breaker_closed() const {
+    return state_ == TurbineState::kLoading || state_ == TurbineState::kOnline ||
+           state_ == TurbineState::kUnloading;
+  }
+  // Folds the island's isochronous term into the load reference (bumpless return to grid).
+  void absorb_isochronous(double isochronous_pu);
+
+  TurbineState state() const { return state_; }
+  TripCause trip_cause() const { return trip_cause_; }
+  double mechanical_mw() const { return pm_pu_ * p_.rating_mw; }
+  double reference_mw() const { return ref_pu_ * p_.rating_mw; }
+  double setpoint_mw() const { return setpoint_pu_ * p_.rating_mw; }
+  double state_elapsed_s() const { return state_s_; }
+  double rating_mw() const { return p_.rating_mw; }
+  double inertia_mws() const { return p_.inertia_h_s * p_.rating_mw; }
+  double fuel_mmbtu_per_h() const;
+  const TurbineCounters& counters() const { return counters_; }
+  const site::TurbineGroup& params() const { return p_; }
+
+ private:
+  void enter(TurbineState s);
+  double phase_duration_s(TurbineState s) const;
+  void step_sequence(double dt_s);
+  void step_governor(double dt_s, double speed_pu, double isochronous_pu);
+  void account(double dt_s);
+
+  site::TurbineGroup p_;  // a copy: the unit outlives any site object
+  TurbineState state_ = TurbineState::kOff;
+  TripCause trip_cause_ = TripCause::kNone;
+  double state_s_ = 0;  // time in the present state
+  bool will_fail_ = false;
+  double setpoint_pu_;  // commanded
+  double ref_pu_ = 0;   // ramp-limited load reference
+  double valve_pu_ = 0;
+  double pm_pu_ = 0;
+  double underfrequency_s_ = 0;
+  double nox_kg_per_mmbtu_;
+  TurbineCounters counters_;
+};
+
+// NOx emission factor from a stack concentration at 15 % O2 (40 CFR 60 App. A,
+// Method 19, F-factor method: natural gas Fd = 8,710 dscf/MMBtu).
+double nox_kg_per_mmbtu_from_ppm(double nox_ppm);
+
+}  // namespace sim

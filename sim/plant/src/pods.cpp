@@ -1,0 +1,224 @@
+#include "sim/pods.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sim {
+
+namespace {
+constexpr double kWToMw = 1e-6;
+// Inference utilisation wanders around its mean: a new target each second,
+// followed with a 2 s lag [assumption: no public trace of per-pod inference power].
+constexpr double kInferenceUpdateS = 1.0;
+constexpr double kInferenceLagS = 2.0;
+constexpr double kInferenceReversionPu = 0.2;
+constexpr double kInferenceNoisePu = 0.05;
+}  // namespace
+
+void PodFleet::DelayQueue::resize(int pods) {
+  value.assign(static_cast<size_t>(pods) * kQueueSlots, 0.0);
+  due_s.assign(static_cast<size_t>(pods) * kQueueSlots, 0.0);
+  length.assign(static_cast<size_t>(pods), 0);
+}
+
+// Commands arrive in time order and share the pod's lag, so the queue is FIFO.
+// When it is full the newest command replaces the last one waiting: the device
+// applies the latest value, and no final command is ever lost.
+void PodFleet::DelayQueue::push(int pod, double v, double due) {
+  const size_t base = static_cast<size_t>(pod) * kQueueSlots;
+  std::uint8_t& n = length[static_cast<size_t>(pod)];
+  const size_t slot = n < kQueueSlots ? n++ : kQueueSlots - 1;
+  value[base + slot] = v;
+  due_s[base + slot] = due;
+}
+
+bool PodFleet::DelayQueue::pop_due(int pod, double now_s, double& v) {
+  const size_t base = static_cast<size_t>(pod) * kQueueSlots;
+  std::uint8_t& n = length[static_cast<size_t>(pod)];
+  if (n == 0 || due_s[base] > now_s) return false;
+  v = value[base];
+  for (size_t k = 1; k < n; ++k) {
+    value[base + k - 1] = value[base + k];
+    due_s[base + k - 1] = due_s[base + k];
+  }
+  --n;
+  return true;
+}
+
+PodFleet::PodFleet(const site::Site& site, Rng& rng) : rng_(rng) {
+  const int pods = site.pod_count();
+  group_.reserve(static_cast<size_t>(pods));
+  for (size_t g = 0; g < site.pod_groups.size(); ++g) {
+    const site::PodGroup& pg = site.pod_groups[g];
+    group_names_.push_back(pg.name);
+    int job = -1;
+    if (pg.workload == site::Workload::kTraining) {
+      auto it =
+          std::find_if(jobs_.begin(), jobs_.end(), [&](const Job& j) { return j.name == pg.job; });
+      if (it == jobs_.end()) {
+        Job j;
+        j.name = pg.job;
+        j.period_s = pg.iteration_period_s;
+        j.compute_s = pg.compute_fraction * pg.iteration_period_s;
+        j.phase_offset_s = rng_.uniform(0, pg.iteration_period_s);
+        j.checkpoint_interval_s = pg.checkpoint_interval_s;
+        j.checkpoint_length_s = pg.checkpoint_length_s;
+        j.checkpoint_offset_s =
+            pg.checkpoint_interval_s > 0 ? rng_.uniform(0, pg.checkpoint_interval_s) : 0;
+        jobs_.push_back(j);
+        it = jobs_.end() - 1;
+      }
+      job = static_cast<int>(it - jobs_.begin());
+    }
+    const double gpus = pg.gpus_per_pod;
+    for (int k = 0; k < pg.count; ++k) {
+      group_.push_back(static_cast<int>(g));
+      job_.push_back(job);
+      workload_.push_back(pg.workload);
+      priority_.push_back(pg.priority);
+      compute_mw_.push_back(gpus * pg.compute_w_per_gpu * kWToMw);
+      comm_mw_.push_back(gpus * pg.communication_w_per_gpu * kWToMw);
+      idle_mw_.push_back(gpus * pg.idle_w_per_gpu * kWToMw);
+      min_cap_mw_.push_back(gpus * pg.min_cap_w_per_gpu * kWToMw);
+      lag_s_.push_back(pg.cap_actuation_lag_s);
+      ramp_s_.push_back(pg.job_ramp_s);
+      activity_pu_.push_back(pg.starts_running ? 1.0 : 0.0);
+      activity_rate_per_s_.push_back(0.0);
+      const double u = pg.inference_utilisation_pu;
+      util_mean_pu_.push_back(u);
+      util_pu_.push_back(u);
+      util_target_pu_.push_back(u);
+      cap_cmd_mw_.push_back(compute_mw_.back());
+      cap_eff_mw_.push_back(compute_mw_.back());
+      floor_cmd_mw_.push_back(0.0);
+      floor_eff_mw_.push_back(0.0);
+      demand_mw_.push_back(0.0);
+      power_mw_.push_back(0.0);
+      responding_.push_back(1);
+    }
+  }
+  cap_queue_.resize(pods);
+  floor_queue_.resize(pods);
+}
+
+CommandResult PodFleet::set_cap_mw(int pod, double mw, double now_s) {
+  if (!responding_[pod]) return CommandResult::kNoResponse;
+  if (!(mw >= min_cap_mw_[pod] && mw <= compute_mw_[pod])) return CommandResult::kOutOfRange;
+  cap_cmd_mw_[pod] = mw;
+  cap_queue_.push(pod, mw, now_s + lag_s_[pod]);
+  return CommandResult::kAccepted;
+}
+
+CommandResult PodFleet::set_floor_mw(int pod, double mw, double now_s) {
+  if (!responding_[pod]) return CommandResult::kNoResponse;
+  if (!(mw >= 0 && mw <= compute_mw_[pod])) return CommandResult::kOutOfRange;
+  floor_cmd_mw_[pod] = mw;
+  floor_queue_.push(pod, mw, now_s + lag_s_[pod]);
+  return CommandResult::kAccepted;
+}
+
+bool PodFleet::set_activity(const std::string& name, bool run) {
+  bool any = false;
+  for (int i = 0; i < size(); ++i) {
+    const bool by_job = job_[i] >= 0 && jobs_[static_cast<size_t>(job_[i])].name == name;
+    const bool by_group = group_names_[static_cast<size_t>(group_[i])] == name;
+    if (!by_job && !by_group) continue;
+    any = true;
+    const double rate = ramp_s_[i] > 0 ? 1.0 / ramp_s_[i] : 1e9;
+    activity_rate_per_s_[i] = run ? rate : -rate;
+  }
+  return any;
+}
+
+bool PodFleet::start_job(const std::string& name) {
+  return set_activity(name, true);
+}
+bool PodFleet::stop_job(const std::string& name) {
+  return set_activity(name, false);
+}
+
+bool PodFleet::has_job_or_group(const std::string& name) const {
+  for (const Job& j : jobs_)
+    if (j.name == name) return true;
+  return std::find(group_names_.begin(), group_names_.end(), name) != group_names_.end();
+}
+
+void PodFleet::update_jobs(double t_s) {
+  for (Job& j : jobs_) {
+    j.w_compute = j.w_comm = j.w_idle = 0;
+    if (j.checkpoint_interval_s > 0 &&
+        std::fmod(t_s + j.checkpoint_offset_s, j.checkpoint_interval_s) < j.checkpoint_length_s) {
+      j.w_idle = 1;  // checkpoint: GPUs wait on storage
+    } else if (std::fmod(t_s + j.phase_offset_s, j.period_s) < j.compute_s) {
+      j.w_compute = 1;
+    } else {
+      j.w_comm = 1;
+    }
+  }
+}
+
+void PodFleet::update_inference(double dt_s) {
+  inference_timer_s_ += dt_s;
+  const bool new_targets = inference_timer_s_ >= kInferenceUpdateS;
+  if (new_targets) inference_timer_s_ -= kInferenceUpdateS;
+  const double alpha = 1.0 - std::exp(-dt_s / kInferenceLagS);
+  for (int i = 0; i < size(); ++i) {
+    if (workload_[i] != site::Workload::kInference) continue;
+    if (new_targets) {
+      const double t = util_target_pu_[i] +
+                       kInferenceReversionPu * (util_mean_pu_[i] - util_target_pu_[i]) +
+                       kInferenceNoisePu * rng_.normal();
+      util_target_pu_[i] = std::clamp(t, 0.05, 1.0);
+    }
+    util_pu_[i] += (util_target_pu_[i] - util_pu_[i]) * alpha;
+  }
+}
+
+void PodFleet::step(double t_s, double dt_s) {
+  update_jobs(t_s);
+  update_inference(dt_s);
+  double it = 0, demand_total = 0, curtailed = 0, burn = 0;
+  const int n = size();
+  for (int i = 0; i < n; ++i) {
+    double v;
+    if (cap_queue_.pop_due(i, t_s, v)) cap_eff_mw_[i] = v;
+    if (floor_queue_.pop_due(i, t_s, v)) floor_eff_mw_[i] = v;
+
+    double a = activity_pu_[i];
+    if (activity_rate_per_s_[i] != 0) {
+      a = std::clamp(a + activity_rate_per_s_[i] * dt_s, 0.0, 1.0);
+      if (a == 0.0 || a == 1.0) activity_rate_per_s_[i] = 0;
+      activity_pu_[i] = a;
+    }
+    const double idle = idle_mw_[i];
+    double busy;
+    switch (workload_[i]) {
+      case site::Workload::kTraining: {
+        const Job& j = jobs_[static_cast<size_t>(job_[i])];
+        busy = j.w_compute * compute_mw_[i] + j.w_comm * comm_mw_[i] + j.w_idle * idle;
+        break;
+      }
+      case site::Workload::kInference:
+        busy = idle + util_pu_[i] * (compute_mw_[i] - idle);
+        break;
+      default:
+        busy = compute_mw_[i];
+        break;
+    }
+    const double demand = idle + a * (busy - idle);
+    const double raised = std::max(demand, floor_eff_mw_[i]);
+    const double p = std::min(raised, cap_eff_mw_[i]);
+    demand_mw_[i] = demand;
+    power_mw_[i] = p;
+    it += p;
+    demand_total += demand;
+    curtailed += std::max(0.0, demand - p);
+    burn += std::max(0.0, p - demand);
+  }
+  it_mw_ = it;
+  demand_it_mw_ = demand_total;
+  curtailed_mw_ = curtailed;
+  floor_burn_mw_ = burn;
+}
+
+}  // namespace sim

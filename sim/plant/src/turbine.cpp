@@ -1,0 +1,266 @@
+#include "sim/turbine.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sim {
+
+namespace {
+constexpr double kLbPerKg = 2.2046226218;
+// Method 19: E [lb/MMBtu] = C [ppm] * K * Fd * 20.9 / (20.9 - %O2), K for NOx (as NO2).
+constexpr double kNoxLbPerScfPerPpm = 1.194e-7;
+constexpr double kGasFdDscfPerMmbtu = 8710.0;
+constexpr double kReferenceO2Pct = 15.0;
+constexpr double kOnlineTolerancePu = 1e-3;
+
+double lag_factor(double dt_s, double tau_s) {
+  return tau_s > 0 ? 1.0 - std::exp(-dt_s / tau_s) : 1.0;
+}
+}  // namespace
+
+double nox_kg_per_mmbtu_from_ppm(double nox_ppm) {
+  const double lb_per_mmbtu =
+      nox_ppm * kNoxLbPerScfPerPpm * kGasFdDscfPerMmbtu * 20.9 / (20.9 - kReferenceO2Pct);
+  return lb_per_mmbtu / kLbPerKg;
+}
+
+const char* to_string(TurbineState s) {
+  switch (s) {
+    case TurbineState::kOff:
+      return "off";
+    case TurbineState::kPurging:
+      return "purging";
+    case TurbineState::kIgniting:
+      return "igniting";
+    case TurbineState::kAccelerating:
+      return "accelerating";
+    case TurbineState::kSynchronising:
+      return "synchronising";
+    case TurbineState::kLoading:
+      return "loading";
+    case TurbineState::kOnline:
+      return "online";
+    case TurbineState::kUnloading:
+      return "unloading";
+    case TurbineState::kCooldown:
+      return "cooldown";
+    case TurbineState::kTripped:
+      return "tripped";
+  }
+  return "?";
+}
+
+const char* to_string(TripCause c) {
+  switch (c) {
+    case TripCause::kNone:
+      return "none";
+    case TripCause::kCommanded:
+      return "commanded";
+    case TripCause::kFailToStart:
+      return "fail_to_start";
+    case TripCause::kUnderfrequency:
+      return "underfrequency";
+  }
+  return "?";
+}
+
+Turbine::Turbine(const site::TurbineGroup& params)
+    : p_(params),
+      setpoint_pu_(params.min_stable_load_pu),
+      nox_kg_per_mmbtu_(nox_kg_per_mmbtu_from_ppm(params.nox_ppm)) {}
+
+void Turbine::enter(TurbineState s) {
+  state_ = s;
+  state_s_ = 0;
+}
+
+double Turbine::phase_duration_s(TurbineState s) const {
+  switch (s) {
+    case TurbineState::kPurging:
+      return p_.purge_s;
+    case TurbineState::kIgniting:
+      return p_.ignition_s;
+    case TurbineState::kAccelerating:
+      return p_.acceleration_s;
+    case TurbineState::kSynchronising:
+      return p_.synchronisation_s;
+    case TurbineState::kCooldown:
+      return p_.cooldown_s;
+    default:
+      return 0;
+  }
+}
+
+CommandResult Turbine::start(bool will_fail) {
+  if (state_ != TurbineState::kOff) return CommandResult::kNotPermitted;
+  will_fail_ = will_fail;
+  trip_cause_ = TripCause::kNone;
+  ++counters_.starts;
+  enter(TurbineState::kPurging);
+  return CommandResult::kAccepted;
+}
+
+CommandResult Turbine::stop() {
+  switch (state_) {
+    case TurbineState::kLoading:
+    case TurbineState::kOnline:
+      ++counters_.stops;
+      enter(TurbineState::kUnloading);
+      return CommandResult::kAccepted;
+    case TurbineState::kPurging:
+    case TurbineState::kIgniting:
+    case TurbineState::kAccelerating:
+    case TurbineState::kSynchronising:
+      // An aborted start still counts against the shutdown budget: the unit fired.
+      ++counters_.stops;
+      enter(TurbineState::kCooldown);
+      return CommandResult::kAccepted;
+    default:
+      return CommandResult::kNotPermitted;
+  }
+}
+
+CommandResult Turbine::reset() {
+  if (state_ != TurbineState::kTripped) return CommandResult::kNotPermitted;
+  enter(TurbineState::kCooldown);
+  return CommandResult::kAccepted;
+}
+
+CommandResult Turbine::set_setpoint_mw(double mw) {
+  const double lo = p_.min_stable_load_pu * p_.rating_mw;
+  if (!(mw >= lo && mw <= p_.rating_mw)) return CommandResult::kOutOfRange;
+  setpoint_pu_ = mw / p_.rating_mw;
+  return CommandResult::kAccepted;
+}
+
+void Turbine::trip(TripCause cause) {
+  if (state_ == TurbineState::kTripped || state_ == TurbineState::kOff ||
+      state_ == TurbineState::kCooldown)
+    return;
+  ++counters_.trips;
+  if (cause == TripCause::kFailToStart) ++counters_.failed_starts;
+  trip_cause_ = cause;
+  ref_pu_ = valve_pu_ = pm_pu_ = 0;  // fuel cut: output falls at once
+  enter(TurbineState::kTripped);
+}
+
+void Turbine::force_online(double mw) {
+  setpoint_pu_ = ref_pu_ = valve_pu_ = pm_pu_ = mw / p_.rating_mw;
+  enter(TurbineState::kOnline);
+}
+
+void Turbine::absorb_isochronous(double isochronous_pu) {
+  if (!breaker_closed()) return;
+  ref_pu_ = std::clamp(ref_pu_ + isochronous_pu, 0.0, 1.0);
+}
+
+double Turbine::fuel_mmbtu_per_h() const {
+  const double full_mmbtu_per_h = p_.rating_mw * 1000.0 * p_.heat_rate_btu_per_kwh * 1e-6;
+  switch (state_) {
+    case TurbineState::kIgniting:
+    case TurbineState::kAccelerating:
+    case TurbineState::kSynchronising:
+      return full_mmbtu_per_h * p_.no_load_fuel_pu;
+    case TurbineState::kLoading:
+    case TurbineState::kOnline:
+    case TurbineState::kUnloading:
+      return full_mmbtu_per_h * (p_.no_load_fuel_pu + (1.0 - p_.no_load_fuel_pu) * pm_pu_);
+    default:
+      return 0;
+  }
+}
+
+void Turbine::step_sequence(double dt_s) {
+  state_s_ += dt_s;
+  const double phase_s = phase_duration_s(state_);
+  // A timed phase ends in the step that reaches its duration; the overshoot is
+  // carried into the next phase so the sequence keeps its configured total.
+  const bool phase_done = state_s_ >= phase_s - 1e-9;
+  const double carry_s = std::max(0.0, state_s_ - phase_s);
+  auto next = [&](TurbineState s) {
+    enter(s);
+    state_s_ = carry_s;
+  };
+  switch (state_) {
+    case TurbineState::kPurging:
+      if (phase_done) next(TurbineState::kIgniting);
+      break;
+    case TurbineState::kIgniting:
+      if (phase_done) {
+        if (will_fail_) {
+          trip(TripCause::kFailToStart);  // no flame established
+        } else {
+          next(TurbineState::kAccelerating);
+        }
+      }
+      break;
+    case TurbineState::kAccelerating:
+      if (phase_done) next(TurbineState::kSynchronising);
+      break;
+    case TurbineState::kSynchronising:
+      if (phase_done) {
+        ref_pu_ = valve_pu_ = pm_pu_ = 0;
+        next(TurbineState::kLoading);
+      }
+      break;
+    case TurbineState::kLoading:
+      // The output approaches the reference through two lags: online within 0.1 %.
+      if (ref_pu_ >= p_.min_stable_load_pu &&
+          pm_pu_ >= p_.min_stable_load_pu * (1 - kOnlineTolerancePu))
+        enter(TurbineState::kOnline);
+      break;
+    case TurbineState::kUnloading:
+      if (ref_pu_ <= 0 && pm_pu_ <= 1e-3) {
+        ref_pu_ = valve_pu_ = pm_pu_ = 0;
+        enter(TurbineState::kCooldown);
+      }
+      break;
+    case TurbineState::kCooldown:
+      if (phase_done) next(TurbineState::kOff);
+      break;
+    default:
+      break;
+  }
+}
+
+void Turbine::step_governor(double dt_s, double speed_pu, double isochronous_pu) {
+  const double max_step_pu = p_.ramp_rate_pu_per_min / 60.0 * dt_s;
+  double target_pu = setpoint_pu_;
+  double lo_pu = p_.min_stable_load_pu;
+  if (state_ == TurbineState::kLoading) {
+    lo_pu = 0;
+    target_pu = std::max(setpoint_pu_, p_.min_stable_load_pu);
+  } else if (state_ == TurbineState::kUnloading) {
+    lo_pu = 0;
+    target_pu = 0;
+  }
+  ref_pu_ += std::clamp(target_pu - ref_pu_, -max_step_pu, max_step_pu);
+
+  const double demand_pu =
+      std::clamp(ref_pu_ + (1.0 - speed_pu) / p_.droop_pu + isochronous_pu, lo_pu, 1.0);
+  valve_pu_ += (demand_pu - valve_pu_) * lag_factor(dt_s, p_.valve_time_constant_s);
+  pm_pu_ += (valve_pu_ - pm_pu_) * lag_factor(dt_s, p_.turbine_time_constant_s);
+}
+
+void Turbine::account(double dt_s) {
+  if (breaker_closed()) counters_.run_s += dt_s;
+  const double fuel_mmbtu = fuel_mmbtu_per_h() * dt_s / 3600.0;
+  counters_.fuel_mmbtu += fuel_mmbtu;
+  counters_.co2_kg += fuel_mmbtu * p_.co2_kg_per_mmbtu;
+  counters_.nox_kg += fuel_mmbtu * nox_kg_per_mmbtu_;
+}
+
+void Turbine::step(double dt_s, double speed_pu, double isochronous_pu, double frequency_hz) {
+  if (breaker_closed()) {
+    underfrequency_s_ = frequency_hz < p_.underfrequency_trip_hz ? underfrequency_s_ + dt_s : 0;
+    if (underfrequency_s_ >= p_.underfrequency_trip_s) {
+      underfrequency_s_ = 0;
+      trip(TripCause::kUnderfrequency);
+    }
+  }
+  if (breaker_closed()) step_governor(dt_s, speed_pu, isochronous_pu);
+  account(dt_s);
+  step_sequence(dt_s);
+}
+
+}  // namespace sim

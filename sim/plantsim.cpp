@@ -1,0 +1,141 @@
+// plantsim: runs the plant simulator on a site (and optionally a scenario) in
+// virtual time, as fast as the CPU allows or paced to real time, and prints what
+// happened. Serving the simulated devices over Modbus comes with the Modbus issue.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "sim/period_stats.hpp"
+#include "sim/plant.hpp"
+#include "sim/scenario.hpp"
+#include "sim/scenario_player.hpp"
+#include "site/load.hpp"
+
+namespace {
+
+void print_errors(const site::Diagnostics& errors) {
+  for (const site::Diagnostic& d : errors)
+    std::cerr << d.str() << "\n";
+}
+
+void print_summary(const sim::Plant& plant, double above_contract_s, double wall_s) {
+  const sim::PlantTotals& t = plant.totals();
+  double fuel = 0, co2 = 0, nox = 0;
+  int starts = 0, trips = 0;
+  for (int u = 0; u < plant.turbine_count(); ++u) {
+    const sim::TurbineCounters& c = plant.turbine(u).counters();
+    fuel += c.fuel_mmbtu;
+    co2 += c.co2_kg;
+    nox += c.nox_kg;
+    starts += c.starts;
+    trips += c.trips;
+  }
+  std::printf("\nSummary over %.0f s of virtual time (%.2f s of wall time, %.0fx real time)\n",
+              plant.time_s(), wall_s, wall_s > 0 ? plant.time_s() / wall_s : 0.0);
+  std::printf("  site energy        %10.1f MWh (losses %.1f MWh)\n", t.load_mwh, t.losses_mwh);
+  std::printf("  grid import        %10.1f MWh, peak %.1f MW (contract %.1f MW, exceeded %.0f s)\n",
+              t.import_mwh, t.max_import_mw, plant.site().grid.import_contract_mw,
+              above_contract_s);
+  std::printf("  turbines           %10.1f MWh, %d starts, %d trips\n", t.generation_mwh, starts,
+              trips);
+  std::printf("  fuel               %10.0f MMBtu, CO2 %.1f t, NOx %.3f t\n", fuel, co2 / 1000,
+              nox / 1000);
+  std::printf("  battery            %10.1f MWh out, %.1f MWh in\n", t.battery_discharge_mwh,
+              t.battery_charge_mwh);
+  std::printf("  islanded           %10.0f s, blackout %.0f s (unserved %.1f MWh)\n", t.islanded_s,
+              t.blackout_s, t.unserved_mwh);
+  std::printf("  frequency          %10.3f Hz min, %.3f Hz max\n",
+              t.min_frequency_hz > 1e8 ? 0.0 : t.min_frequency_hz, t.max_frequency_hz);
+  std::printf("  GPU energy capped  %10.1f MWh\n", t.curtailed_mwh);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"plantsim: the plant simulator (grid, turbines, GPU pods, battery, faults)"};
+  std::string config, scenario_file;
+  double duration_s = 0, step_ms = 0, report_every_s = 3600;
+  long long seed = -1;
+  bool realtime = false, quiet = false;
+  app.add_option("--config", config, "Site file (TOML); overrides the scenario's site")
+      ->check(CLI::ExistingFile);
+  app.add_option("--scenario", scenario_file, "Scenario file (TOML)")->check(CLI::ExistingFile);
+  app.add_option("--duration-s", duration_s,
+                 "Virtual time to run; default: the scenario's, or a day")
+      ->check(CLI::Range(0.01, 366 * 86400.0));
+  app.add_option("--step-ms", step_ms, "Physics step in ms; default: the scenario's, or 10")
+      ->check(CLI::Range(1.0, 100.0));
+  app.add_option("--seed", seed, "Random seed; default: the scenario's, or 1")
+      ->check(CLI::Range(0LL, 2147483647LL));
+  app.add_option("--report-every-s", report_every_s, "Seconds of virtual time per printed row")
+      ->check(CLI::Range(1.0, 366 * 86400.0));
+  app.add_flag("--realtime", realtime, "Pace the simulation to the wall clock");
+  app.add_flag("--quiet", quiet, "Print only the summary");
+  CLI11_PARSE(app, argc, argv);
+  if (config.empty() && scenario_file.empty()) {
+    std::cerr << "plantsim: give --config SITE, --scenario FILE, or both\n";
+    return 2;
+  }
+
+  sim::Scenario scenario;
+  site::Site site;
+  if (!scenario_file.empty()) {
+    sim::ScenarioLoad loaded = sim::load_scenario_file(scenario_file, config);
+    if (!loaded.errors.empty()) {
+      print_errors(loaded.errors);
+      return 1;
+    }
+    scenario = std::move(*loaded.scenario);
+    site = std::move(*loaded.site);
+  } else {
+    site::LoadResult loaded = site::load_site_file(config);
+    if (!loaded.errors.empty()) {
+      print_errors(loaded.errors);
+      return 1;
+    }
+    site = std::move(*loaded.site);
+    scenario.name = "site only";
+    scenario.file = config;
+  }
+  if (duration_s > 0) scenario.duration_s = duration_s;
+  if (step_ms > 0) scenario.step_s = step_ms / 1000.0;
+  if (seed >= 0) scenario.seed = static_cast<std::uint64_t>(seed);
+
+  sim::Plant plant(site, sim::PlantOptions{scenario.step_s, scenario.seed});
+  sim::ScenarioPlayer player(plant, scenario);
+  player.initialise();
+
+  std::printf(
+      "plantsim: %s on %s: %d turbines, %d pods, %lld GPUs; %.0f s at %.0f ms steps, seed %llu\n",
+      scenario.name.c_str(), site.name.c_str(), plant.turbine_count(), plant.pods().size(),
+      site.gpu_count(), scenario.duration_s, scenario.step_s * 1000,
+      static_cast<unsigned long long>(scenario.seed));
+  sim::PeriodStats period, whole;
+  if (!quiet) sim::PeriodStats::print_header(std::cout);
+  std::size_t events_printed = 0;
+  const auto wall_start = std::chrono::steady_clock::now();
+  double next_row_s = report_every_s;
+  player.run([&](const sim::Plant& p) {
+    period.add(p);
+    whole.add(p);
+    if (!quiet) {
+      for (; events_printed < player.applied().size(); ++events_printed)
+        std::cout << "         event " << player.applied()[events_printed].text << "\n";
+    }
+    if (p.time_s() + 1e-9 >= next_row_s) {
+      if (!quiet) period.print_row(std::cout, p.time_s(), p);
+      period.reset();
+      next_row_s += report_every_s;
+    }
+    if (realtime) {
+      std::this_thread::sleep_until(wall_start + std::chrono::duration<double>(p.time_s()));
+    }
+  });
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  print_summary(plant, whole.above_contract_s(), wall_s);
+  return 0;
+}

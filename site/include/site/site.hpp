@@ -1,0 +1,147 @@
+// The parsed, validated site model: what one site file describes.
+//
+// Plain data with units in every name. Every other module depends on this one;
+// it depends on none of ours. Sources for the default and preset values are in
+// docs/configuration.md and in the preset files under config/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace site {
+
+// The grid connection at the point of interconnection (POI).
+struct Grid {
+  double import_contract_mw = 0;            // contracted maximum import
+  double nominal_frequency_hz = 60;         // system frequency
+  double import_ramp_limit_mw_per_min = 0;  // utility limit on import changes
+  double breaker_close_time_s = 0.1;        // close command to contacts closed
+  double sync_max_slip_hz = 0.2;            // sync-check window for closing onto the grid
+  double undervoltage_trip_pu = 0.7;        // POI protection: below this voltage ...
+  double undervoltage_trip_s = 0.5;         // ... for this long opens the breaker
+};
+
+// Frequency behaviour of the site when islanded.
+enum class IslandGovernor { kIsochronous, kDroop };
+
+struct Island {
+  double load_damping_pu = 1.0;  // D in 2H dw/dt = Pm - Pe - D(w-1), system base
+  IslandGovernor governor = IslandGovernor::kIsochronous;
+  // Integral gain of isochronous load sharing, pu of rating per pu of speed per s:
+  // 2 restores a 9 % load step to within 10 mHz in about 40 s with stable margins
+  // (docs/configuration.md) [assumption].
+  double isochronous_gain_per_s = 2.0;
+};
+
+// One gas turbine type; `count` identical units.
+struct TurbineGroup {
+  std::string name;
+  int count = 1;
+  double rating_mw = 0;
+  double min_stable_load_pu = 0.5;    // of rating
+  double ramp_rate_pu_per_min = 0.2;  // setpoint ramp limit
+  double purge_s = 60;                // start sequence phases
+  double ignition_s = 15;
+  double acceleration_s = 165;
+  double synchronisation_s = 60;
+  double cooldown_s = 600;             // after stop, before a restart is allowed
+  double inertia_h_s = 3;              // inertia constant on the unit's rating
+  double droop_pu = 0.04;              // R
+  double valve_time_constant_s = 0.5;  // GAST T1
+  double turbine_time_constant_s =
+      0.2;  // GAST T2; 0.5 leaves an island loop with ~5 deg of phase margin
+  double heat_rate_btu_per_kwh = 10280;  // at full load
+  double no_load_fuel_pu = 0.2;          // fuel at zero load, fraction of full-load fuel
+  double nox_ppm = 25;                   // at 15 % O2, dry
+  double co2_kg_per_mmbtu = 53.06;
+  double fail_to_start_probability = 0.0;
+  double underfrequency_trip_hz = 57.0;  // unit protection
+  double underfrequency_trip_s = 1.0;
+};
+
+enum class PriorityClass { kInference, kTraining, kBatch };
+enum class Workload { kTraining, kInference, kBatch };
+
+// A group of identical GPU pods. Pods of one `job` swing together.
+struct PodGroup {
+  std::string name;
+  int count = 1;
+  int gpus_per_pod = 0;
+  PriorityClass priority = PriorityClass::kTraining;
+  Workload workload = Workload::kTraining;
+  std::string job;                     // training job id; empty for non-training
+  double compute_w_per_gpu = 0;        // node power per GPU, compute phase
+  double communication_w_per_gpu = 0;  // all-reduce / communication phase
+  double idle_w_per_gpu = 0;
+  double iteration_period_s = 1.0;   // one training iteration
+  double compute_fraction = 0.7;     // share of an iteration in the compute phase
+  double checkpoint_interval_s = 0;  // 0 = never
+  double checkpoint_length_s = 0;
+  double job_ramp_s = 30;                 // job start / stop ramp
+  double min_cap_w_per_gpu = 0;           // lowest power cap the gateway accepts
+  double cap_actuation_lag_s = 0.5;       // command to effect
+  double inference_utilisation_pu = 0.6;  // mean load of an inference pod, of compute
+  bool starts_running = true;             // job running when the simulation starts
+};
+
+// Facility overhead that follows IT load.
+struct Facility {
+  double conversion_loss_pu = 0.07;     // UPS / PDU / PSU losses, of IT power, instantaneous
+  double cooling_pu = 0.33;             // cooling power, of IT power, lagged
+  double cooling_time_constant_s = 60;  // cooling follows IT heat with this lag
+  double fixed_mw = 0;                  // lighting, offices, auxiliaries
+};
+
+struct Battery {
+  double power_mw = 0;
+  double energy_mwh = 0;
+  double round_trip_efficiency_pu = 0.9;
+  double soc_min_pu = 0.1;
+  double soc_max_pu = 0.95;
+  double initial_soc_pu = 0.5;
+  double response_time_constant_s = 0.2;
+};
+
+struct Permit {
+  int max_units_running = 0;
+  int starts_per_unit_per_year = 0;
+  int shutdowns_per_unit_per_year = 0;
+  double nox_cap_short_tons_per_12_months = 0;  // US permits count short tons (2,000 lb)
+};
+
+// Reserved for the Modbus backend: where each device is served.
+enum class ModbusLayout { kGateway, kPortPerDevice };
+
+struct Modbus {
+  std::string host = "127.0.0.1";
+  int base_port = 1502;
+  ModbusLayout layout = ModbusLayout::kGateway;
+  int response_timeout_ms = 200;
+};
+
+struct Site {
+  std::string name;
+  std::string source_path;  // the file it was loaded from
+  Grid grid;
+  Island island;
+  std::vector<TurbineGroup> turbine_groups;
+  std::vector<PodGroup> pod_groups;
+  Facility facility;
+  bool has_battery = false;
+  Battery battery;
+  Permit permit;
+  Modbus modbus;
+
+  int turbine_count() const;
+  int pod_count() const;
+  long long gpu_count() const;
+  double turbine_capacity_mw() const;
+  double it_compute_mw() const;  // every pod at compute power
+};
+
+const char* to_string(PriorityClass c);
+const char* to_string(Workload w);
+const char* to_string(IslandGovernor g);
+
+}  // namespace site

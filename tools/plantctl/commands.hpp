@@ -1,0 +1,14 @@
+// plantctl subcommand groups: each adds its subcommands to the top-level app.
+//
+// A command that fails throws CLI::RuntimeError(exit_code) after printing its own
+// messages; main() returns that code. Command-line usage errors exit with 2.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace plantctl {
+
+// `plantctl config check FILE`
+void add_config_commands(CLI::App& app);
+
+}  // namespace plantctl
