@@ -74,8 +74,7 @@ void read_site(TomlReader& root, Site& s) {
   if (t->string("name", s.name, kRequired) && t->has("name") && s.name.empty()) {
     t->error("name", "must not be empty");
   }
-  std::string description;  // for readers of the file only
-  t->string("description", description);
+  t->string("description", s.description);
   t->finish();
 }
 

@@ -8,8 +8,8 @@ namespace site {
 
 struct Diagnostic {
   std::string file;
-  int line = 0;    // 1-based; 0 when unknown
-  int column = 0;  // 1-based; 0 when unknown
+  int line = 0;     // 1-based; 0 when unknown
+  int column = 0;   // 1-based; 0 when unknown
   std::string key;  // dotted path, e.g. "turbine_group[0].rating_mw"
   std::string message;
 

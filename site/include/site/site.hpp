@@ -122,6 +122,7 @@ struct Modbus {
 
 struct Site {
   std::string name;
+  std::string description;
   std::string source_path;  // the file it was loaded from
   Grid grid;
   Island island;
