@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "site/toml_reader.hpp"
+#include "sections.hpp"
 
 namespace site {
 namespace {
@@ -265,6 +266,9 @@ void read_battery(TomlReader& root, Site& s) {
   const bool max_ok = t->number("soc_max_pu", b.soc_max_pu, Range::left_open(0, 1));
   const bool initial_ok = t->number("initial_soc_pu", b.initial_soc_pu, Range::closed(0, 1));
   t->number("response_time_constant_s", b.response_time_constant_s, Range::closed(0, 60));
+  t->boolean("grid_forming", b.grid_forming);
+  t->number("virtual_inertia_h_s", b.virtual_inertia_h_s, Range::left_open(0, 20));
+  t->number("droop_pu", b.droop_pu, Range::left_open(0, 0.2));
   if (min_ok && max_ok && b.soc_min_pu >= b.soc_max_pu) {
     t->error(t->has("soc_max_pu") ? "soc_max_pu" : "soc_min_pu",
              "soc_min_pu (" + format_number(b.soc_min_pu) + ") must be below soc_max_pu (" +
@@ -325,6 +329,7 @@ LoadResult load_site_string(std::string_view toml_text, const std::string& path)
   read_battery(r, s);
   read_permit(r, s.permit);
   read_modbus(r, s.modbus);
+  read_controller(r, s.controller);
   r.finish();
 
   // Sections are read in a fixed order; report in file order.

@@ -228,6 +228,33 @@ bool TomlReader::number(std::string_view key, double& out, const Range& range, N
   return true;
 }
 
+bool TomlReader::numbers(std::string_view key, std::vector<double>& out, const Range& range,
+                         Need need) {
+  const toml::node* node = take(key, need);
+  if (node == nullptr) return need == Need::kOptional;
+  const toml::array* array = node->as_array();
+  if (array == nullptr || array->empty()) {
+    type_error(key, *node, "a non-empty array of numbers");
+    return false;
+  }
+  std::vector<double> values;
+  for (const toml::node& element : *array) {
+    if (!element.is_number()) {
+      type_error(key, element, "a number (in the array)");
+      return false;
+    }
+    const double value = *element.value<double>();
+    if (!range.contains(value)) {
+      report(element.source(), key,
+             "every element must be " + range.str() + "; found " + format_number(value));
+      return false;
+    }
+    values.push_back(value);
+  }
+  out = std::move(values);
+  return true;
+}
+
 bool TomlReader::integer(std::string_view key, int& out, const Range& range, Need need) {
   const toml::node* node = take(key, need);
   if (node == nullptr) return need == Need::kOptional;

@@ -20,10 +20,11 @@ void Battery::set_soc_pu(double soc_pu) {
   stored_mwh_ = soc_pu * p_.energy_mwh;
 }
 
-void Battery::step(double dt_s) {
+void Battery::step(double dt_s, double frequency_response_mw) {
   const double alpha =
       p_.response_time_constant_s > 0 ? 1.0 - std::exp(-dt_s / p_.response_time_constant_s) : 1.0;
-  double want_mw = power_mw_ + (setpoint_mw_ - power_mw_) * alpha;
+  lagged_mw_ += (setpoint_mw_ - lagged_mw_) * alpha;
+  const double want_mw = std::clamp(lagged_mw_ + frequency_response_mw, -p_.power_mw, p_.power_mw);
 
   // What the state-of-charge limits still allow within this step.
   const double dt_h = dt_s / 3600.0;

@@ -183,6 +183,10 @@ void Plant::step_island(double dt_s, double mechanical_mw, double battery_mw, do
       rating_mw += t.rating_mw();
       inertia_mws += t.inertia_mws();
     }
+  if (battery_forms_island()) {
+    rating_mw += battery_->params().power_mw;
+    inertia_mws += battery_->params().virtual_inertia_h_s * battery_->params().power_mw;
+  }
   const bool was_blackout = state_.blackout;
   state_.blackout = rating_mw <= 0;
   if (state_.blackout) {
@@ -254,8 +258,13 @@ void Plant::step() {
     }
   }
   double battery_mw = 0;
-  if (battery_ && !state_.blackout) {
-    battery_->step(dt);
+  if (battery_ && (!state_.blackout || battery_forms_island())) {
+    // Islanded, a grid-forming battery answers the frequency along its droop at once.
+    const double response_mw =
+        !connected && battery_forms_island()
+            ? (1.0 - governor_speed_pu) / battery_->params().droop_pu * battery_->params().power_mw
+            : 0.0;
+    battery_->step(dt, response_mw);
     battery_mw = battery_->power_mw();
   }
 

@@ -101,6 +101,11 @@ struct Battery {
   double soc_max_pu = 0.95;
   double initial_soc_pu = 0.5;
   double response_time_constant_s = 0.2;
+  // Grid-forming inverters (Megapack-class) hold an island on their own: synthetic
+  // inertia and a frequency droop while islanded [assumption: configurable].
+  bool grid_forming = true;
+  double virtual_inertia_h_s = 2.0;  // on the battery's power rating
+  double droop_pu = 0.01;            // full power at 1 % (0.6 Hz) off nominal frequency
 };
 
 struct Permit {
@@ -120,6 +125,33 @@ struct Modbus {
   int response_timeout_ms = 200;
 };
 
+// The site controller's tuning. Defaults cite their source in docs/configuration.md.
+enum class ControllerKind { kPlant, kBaseline };
+
+struct ControllerSettings {
+  ControllerKind kind = ControllerKind::kPlant;
+  double scan_period_s = 0.1;        // 100 ms; down to 10 ms
+  double import_margin_mw = 5;       // keep import this far below the contract
+  double add_on_delay_s = 10;        // easYgen: a unit is added after 10 s of need
+  double add_off_delay_s = 180;      // easYgen: removed after 180 s of surplus
+  double min_run_s = 3600;           // a started unit runs at least this long
+  double min_off_s = 900;            // a stopped unit stays off at least this long
+  double stop_hysteresis_pu = 0.25;  // of a unit's rating: surplus needed to stop one
+  double island_reserve_pu = 0.1;    // islanded: headroom kept on the online units, of load
+  double resync_stable_s = 60;       // grid back and stable this long before closing
+  double restore_delay_s = 30;       // margin back this long before restoring GPU load
+  double restore_step_pu = 0.02;     // of IT compute power, per restore step
+  double restore_interval_s = 5;
+  std::vector<double> ufls_stages_hz{59.3, 59.1, 58.9};  // BRIEF.md section 4
+  double ufls_stage_pu = 0.05;       // of IT load per stage (BRIEF.md section 4)
+  double ufls_delay_s = 0.1;         // six cycles
+  double battery_frequency_droop_pu = 0.02;  // islanded: full battery power at 2 % off nominal
+  double smoothing_floor_pu = 0.7;   // training pods' floor, of compute, when no battery smooths
+  double meter_tolerance_mw = 5;     // meter vs balance estimate before the meter is suspect
+  double frozen_meter_s = 5;         // a reading unchanged this long while load moves is frozen
+  double critical_lost_s = 1;        // critical measurements bad this long: fail-safe
+};
+
 struct Site {
   std::string name;
   std::string description;
@@ -133,6 +165,7 @@ struct Site {
   Battery battery;
   Permit permit;
   Modbus modbus;
+  ControllerSettings controller;
 
   int turbine_count() const;
   int pod_count() const;
@@ -144,5 +177,6 @@ struct Site {
 const char* to_string(PriorityClass c);
 const char* to_string(Workload w);
 const char* to_string(IslandGovernor g);
+const char* to_string(ControllerKind k);
 
 }  // namespace site

@@ -96,6 +96,9 @@ class TomlReader {
   // caller's default when an optional key is absent. Use has() to tell those apart.
   bool number(std::string_view key, double& out, const Range& range, Need need = Need::kOptional);
   bool integer(std::string_view key, int& out, const Range& range, Need need = Need::kOptional);
+  // A non-empty array of numbers, each within `range`.
+  bool numbers(std::string_view key, std::vector<double>& out, const Range& range,
+               Need need = Need::kOptional);
   bool string(std::string_view key, std::string& out, Need need = Need::kOptional);
   bool boolean(std::string_view key, bool& out, Need need = Need::kOptional);
   template <typename E>

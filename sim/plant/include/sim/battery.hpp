@@ -17,7 +17,11 @@ class Battery {
   CommandResult set_setpoint_mw(double mw);  // accepted in [-power, +power]
   void set_soc_pu(double soc_pu);            // initial condition only
 
-  void step(double dt_s);
+  // `frequency_response_mw`: a grid-forming battery's droop answer, added at once
+  // (an inverter answers within a cycle) to the lagged setpoint.
+  void step(double dt_s, double frequency_response_mw = 0);
+  // Can it discharge now (grid-forming islands need that)?
+  bool can_discharge() const { return stored_mwh_ > p_.soc_min_pu * p_.energy_mwh + 1e-9; }
 
   double power_mw() const { return power_mw_; }
   double setpoint_mw() const { return setpoint_mw_; }
@@ -33,6 +37,7 @@ class Battery {
   site::Battery p_;
   double one_way_efficiency_;
   double setpoint_mw_ = 0;
+  double lagged_mw_ = 0;  // the setpoint after the response lag
   double power_mw_ = 0;
   double stored_mwh_;
   double loss_mw_ = 0;

@@ -4,7 +4,8 @@
 // follows the grid's frequency and the import is the balance at the POI. Islanded,
 // the frequency comes from the aggregate swing equation over the online units
 // (BRIEF.md section 2): 2 H dw/dt = (Pm + Pbattery - Pload - losses) / S - D (w - 1),
-// with H and S summed over the units whose breakers are closed.
+// with H and S summed over the units whose breakers are closed and a grid-forming
+// battery (synthetic inertia, droop), which can hold an island on its own.
 #pragma once
 
 #include <cstdint>
@@ -123,6 +124,9 @@ class Plant {
  private:
   bool device_answers(int device) const { return !measurements_.silent(device, time_s()); }
   void update_pod_gateways();
+  bool battery_forms_island() const {
+    return battery_ && battery_->params().grid_forming && battery_->can_discharge();
+  }
   void step_island(double dt_s, double mechanical_mw, double battery_mw, double demand_mw);
   void accumulate(double dt_s);
 

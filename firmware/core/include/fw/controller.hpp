@@ -1,0 +1,76 @@
+// The site controller: one pure step per scan.
+//
+//   step(process image, operator inputs, now) -> commands
+//
+// No I/O, no clock, no threads, no globals; everything it needs is allocated in
+// the constructor, so steady-state scans allocate nothing. The policy (this
+// controller, or the conventional genset-style baseline) is chosen by the site's
+// [controller] kind.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "fw/event_log.hpp"
+#include "fw/supervisor.hpp"
+#include "fw/turbine_machine.hpp"
+#include "hal/commands.hpp"
+#include "hal/process_image.hpp"
+#include "site/site.hpp"
+
+namespace fw {
+
+// Requests from the operator (SCADA/HMI, or a scenario), read once per scan.
+struct OperatorInputs {
+  bool manual_request = false;
+  bool auto_request = false;
+};
+
+// Permit usage carried in from before this run (persistence comes later).
+struct PermitUsage {
+  std::vector<int> starts;  // per unit, this permit year
+  std::vector<int> stops;
+  double nox_kg = 0;  // rolling 12 months
+};
+
+struct ControllerStatus {
+  Mode mode = Mode::kInit;
+  bool connected = false;
+  double import_mw = 0;  // best estimate
+  bool import_meter_suspect = false;
+  double site_load_mw = 0;
+  double shed_mw = 0;  // IT power held back by caps (target)
+  double battery_target_mw = 0;
+  int units_online = 0;
+  int units_starting = 0;
+  double nox_kg = 0;    // permit usage, rolling, including this run
+  int ufls_stages = 0;  // stages that have acted
+  bool start_blocked_by_permit = false;
+};
+
+class Controller {
+ public:
+  Controller(const site::Site& site, const PermitUsage& usage);
+  ~Controller();
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  void step(const hal::ProcessImage& image, const OperatorInputs& op, double now_s,
+            hal::Commands& out);
+
+  const ControllerStatus& status() const;
+  EventLog& log();
+  // Shed amount (MW of IT power) kept ready per credible contingency:
+  // index 0 is the loss of the grid, 1 + u the loss of unit u.
+  const std::vector<double>& contingency_shed_mw() const;
+  const TurbineMachine& unit(int u) const;
+  int starts_used(int u) const;
+  int stops_used(int u) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fw

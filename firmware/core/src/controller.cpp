@@ -1,0 +1,326 @@
+// The common scan: estimate, adopt, track units, supervise, contingencies,
+// frequency stages, restoration; then the policy's dispatch and battery; then caps.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "controller_impl.hpp"
+
+namespace fw {
+
+namespace {
+constexpr double kBtuPerKwhToMmbtuPerMwh = 1e-3;
+// 40 CFR 60 App. A Method 19 (see sim/turbine.cpp): kg NOx per MMBtu from ppm at 15 % O2.
+double nox_kg_per_mmbtu(double ppm) {
+  return ppm * 1.194e-7 * 8710.0 * 20.9 / 5.9 / 2.2046226218;
+}
+bool on(const hal::Signal& s) {
+  return s.good() && s.value > 0.5;
+}
+constexpr double kFrequencyNormalHz = 0.1;  // |f - f0| within this is normal
+constexpr double kRecoveredS = 10;          // normal this long ends an emergency
+constexpr double kBoostReleaseS = 60;       // a contingency's battery boost fades over this
+constexpr double kStartAckS = 5;            // a unit that has not left Off by then failed
+}  // namespace
+
+Controller::Impl::Impl(const site::Site& s, const PermitUsage& usage)
+    : site(s), cfg(site.controller), log(4096), supervisor(log), shed(site), permit(usage) {
+  int u = 0;
+  for (const site::TurbineGroup& g : site.turbine_groups) {
+    for (int k = 0; k < g.count; ++k, ++u) {
+      machines.emplace_back(log, u);
+      UnitView v;
+      v.rating_mw = g.rating_mw;
+      v.msl_mw = g.min_stable_load_pu * g.rating_mw;
+      v.ramp_mw_per_s = g.ramp_rate_pu_per_min * g.rating_mw / 60.0;
+      v.start_to_msl_s = g.purge_s + g.ignition_s + g.acceleration_s + g.synchronisation_s +
+                         g.min_stable_load_pu / g.ramp_rate_pu_per_min * 60.0;
+      v.fuel_mmbtu_per_h_full = g.rating_mw * g.heat_rate_btu_per_kwh * kBtuPerKwhToMmbtuPerMwh;
+      v.no_load_fuel_pu = g.no_load_fuel_pu;
+      v.nox_kg_per_mmbtu = nox_kg_per_mmbtu(g.nox_ppm);
+      units.push_back(v);
+    }
+  }
+  permit.starts.resize(units.size(), 0);
+  permit.stops.resize(units.size(), 0);
+  unit_was_online.assign(units.size(), 0);
+  contingency_mw.assign(units.size() + 1, 0.0);
+  it_compute_mw = site.it_compute_mw();
+  overhead_pu = site.facility.conversion_loss_pu;
+}
+
+void Controller::Impl::note(const char* fmt, double a, double b) {
+  char text[72];
+  std::snprintf(text, sizeof text, fmt, a, b);
+  log.note(now, -1, text);
+}
+
+bool Controller::Impl::automatic() const {
+  const Mode m = supervisor.mode();
+  return m != Mode::kManual && m != Mode::kFailSafe;
+}
+
+double Controller::Impl::online_rating_mw() const {
+  double mw = 0;
+  for (size_t u = 0; u < units.size(); ++u)
+    if (machines[u].state() == UnitState::kOnline) mw += units[u].rating_mw;
+  return mw;
+}
+
+double Controller::Impl::online_headroom_mw() const {
+  double mw = 0;
+  for (size_t u = 0; u < units.size(); ++u)
+    if (machines[u].state() == UnitState::kOnline)
+      mw += std::max(0.0, units[u].rating_mw - units[u].power_mw);
+  return mw;
+}
+
+double Controller::Impl::battery_discharge_headroom_mw() const {
+  if (!site.has_battery || !est.battery_ok) return 0;
+  if (est.soc_pu <= site.battery.soc_min_pu + 0.02) return 0;
+  return std::max(0.0, site.battery.power_mw - est.battery_mw);
+}
+
+// --- estimate ---------------------------------------------------------------
+
+void Controller::Impl::estimate(const hal::ProcessImage& img) {
+  const hal::PoiInputs& poi = img.poi;
+  est.poi_ok = poi.breaker_closed.good() && poi.grid_available.good();
+  if (est.poi_ok) est.connected = on(poi.breaker_closed) && on(poi.grid_available);
+  est.grid_live = on(poi.grid_available) && poi.grid_frequency_hz.good();
+  est.grid_hz = poi.grid_frequency_hz.good() ? poi.grid_frequency_hz.value : 0;
+  est.bus_hz_ok = poi.bus_frequency_hz.good();
+  if (est.bus_hz_ok) est.bus_hz = poi.bus_frequency_hz.value;
+
+  est.turbine_mw = 0;
+  for (size_t u = 0; u < units.size(); ++u) {
+    const hal::TurbineInputs& t = img.turbines[u];
+    UnitView& v = units[u];
+    v.comms_ok = t.power_mw.good() && t.status.good();
+    if (t.power_mw.good()) v.power_mw = t.power_mw.value;
+    if (t.status.good())
+      v.status = static_cast<hal::TurbineStatus>(static_cast<int>(t.status.value));
+    if (t.run_hours.good()) v.run_hours = t.run_hours.value;
+    est.turbine_mw += v.power_mw;
+  }
+  est.battery_ok = img.has_battery && img.battery.power_mw.good() && img.battery.soc_pu.good();
+  if (est.battery_ok) {
+    est.battery_mw = img.battery.power_mw.value;
+    est.soc_pu = img.battery.soc_pu.value;
+  }
+  shed.observe(img, dt);
+
+  // Facility load: the POI meter's, or the pods' with the overheads.
+  est.load_ok = poi.facility_load_mw.good();
+  if (est.load_ok) {
+    est.load_mw = poi.facility_load_mw.value;
+  } else {
+    est.load_mw =
+        shed.it_power_mw() * (1 + overhead_pu + site.facility.cooling_pu) + site.facility.fixed_mw;
+    est.load_ok = true;  // a conservative estimate from the pods' last readings
+  }
+
+  // Import: the meter, checked against the balance (analytic redundancy).
+  const double balance_mw = est.load_mw - est.turbine_mw - est.battery_mw;
+  bool meter_ok = poi.import_mw.good();
+  if (meter_ok) {
+    if (poi.import_mw.value != meter_last_value) {
+      meter_last_value = poi.import_mw.value;
+      meter_last_change_s = now;
+      load_at_meter_change_mw = est.load_mw;
+    }
+    // A meter that does not move while the load does is frozen.
+    const bool frozen = now - meter_last_change_s > cfg.frozen_meter_s &&
+                        std::fabs(est.load_mw - load_at_meter_change_mw) > cfg.meter_tolerance_mw;
+    const bool mismatch =
+        est.connected && std::fabs(poi.import_mw.value - balance_mw) > cfg.meter_tolerance_mw;
+    if (mismatch) {
+      if (meter_mismatch_since_s < 0) meter_mismatch_since_s = now;
+    } else {
+      meter_mismatch_since_s = -1;
+    }
+    const bool suspect =
+        frozen || (meter_mismatch_since_s >= 0 && now - meter_mismatch_since_s > 2.0);
+    if (suspect && !est.meter_suspect)
+      note("import meter suspect: reads %.1f MW, balance %.1f MW", poi.import_mw.value, balance_mw);
+    if (!suspect && est.meter_suspect) note("import meter agrees with the balance again");
+    est.meter_suspect = suspect;
+    meter_ok = !suspect;
+  }
+  est.import_mw = est.connected ? (meter_ok ? poi.import_mw.value : balance_mw) : 0.0;
+  est.import_ok = meter_ok || est.connected;  // the balance stands in for a bad meter
+
+  status.connected = est.connected;
+  status.import_mw = est.import_mw;
+  status.import_meter_suspect = est.meter_suspect;
+  status.site_load_mw = est.load_mw;
+}
+
+// --- adoption: the plant as found ---------------------------------------------
+
+void Controller::Impl::adopt(const hal::ProcessImage& img, hal::Commands& out) {
+  for (size_t u = 0; u < units.size(); ++u) {
+    const int unit = static_cast<int>(u);
+    switch (units[u].status) {
+      case hal::TurbineStatus::kOnline:
+      case hal::TurbineStatus::kLoading:
+        machines[u].process(UnitEvent::kAdoptOnline, now, "found running");
+        unit_was_online[u] = 1;
+        units[u].started_at_s = now - cfg.min_run_s;  // unknown: do not hold it on for min run
+        break;
+      case hal::TurbineStatus::kStarting:
+        machines[u].process(UnitEvent::kAdoptStarting, now, "found starting");
+        units[u].started_at_s = now;
+        break;
+      case hal::TurbineStatus::kStopping:
+      case hal::TurbineStatus::kCooldown:
+        machines[u].process(UnitEvent::kAdoptCooling, now, "found stopping");
+        units[u].stopped_at_s = now;
+        break;
+      case hal::TurbineStatus::kTripped:
+        machines[u].process(UnitEvent::kAdoptLockout, now, "found tripped");
+        break;
+      case hal::TurbineStatus::kOff:
+        break;
+    }
+    // Running units keep their setpoints.
+    const hal::Signal& sp = img.turbines[u].setpoint_mw;
+    out.turbines[u].setpoint_mw = sp.good() ? sp.value : 0.0;
+    (void)unit;
+  }
+  shed.adopt(img);
+  for (int p = 0; p < shed.size(); ++p)
+    out.pods[static_cast<size_t>(p)].cap_mw = shed.cap_mw(p);
+  out.battery_setpoint_mw = est.battery_ok ? est.battery_mw : 0.0;
+  import_target_mw = est.import_mw + est.battery_mw;
+  load_mean_mw = load_peak_mw = est.load_mw;
+  was_connected = est.connected;
+  supervisor.process(
+      est.connected ? SupervisorEvent::kAdoptGridParallel : SupervisorEvent::kAdoptIslanded, now,
+      est.connected ? "grid breaker found closed" : "grid breaker found open");
+  adopted = true;
+}
+
+// --- turbine machines follow the units ------------------------------------------
+
+void Controller::Impl::track_units() {
+  int online = 0, starting = 0;
+  for (size_t u = 0; u < units.size(); ++u) {
+    const UnitView& v = units[u];
+    TurbineMachine& m = machines[u];
+    if (!v.comms_ok) continue;  // no news is not a state change
+    const hal::TurbineStatus s = v.status;
+    switch (m.state()) {
+      case UnitState::kStarting:
+        if (s == hal::TurbineStatus::kOnline)
+          m.process(UnitEvent::kRunning, now, "unit reports online");
+        else if (s == hal::TurbineStatus::kTripped)
+          m.process(UnitEvent::kStartFailed, now, "unit tripped while starting");
+        else if (s == hal::TurbineStatus::kOff && now - v.started_at_s > kStartAckS)
+          m.process(UnitEvent::kStartFailed, now, "unit did not acknowledge the start");
+        break;
+      case UnitState::kOnline:
+        if (s == hal::TurbineStatus::kTripped)
+          m.process(UnitEvent::kTrip, now, "unit reports tripped");
+        break;
+      case UnitState::kCooling:
+        if (s == hal::TurbineStatus::kTripped)
+          m.process(UnitEvent::kTrip, now, "unit tripped while stopping");
+        else if (s == hal::TurbineStatus::kOff)
+          m.process(UnitEvent::kStopped, now, "unit reports off");
+        break;
+      case UnitState::kLockout:
+      case UnitState::kOff:
+        break;
+    }
+    if (m.state() == UnitState::kOnline) ++online;
+    if (m.state() == UnitState::kStarting) ++starting;
+  }
+  status.units_online = online;
+  status.units_starting = starting;
+}
+
+// --- supervisor events from conditions ----------------------------------------------
+
+void Controller::Impl::supervise(const OperatorInputs& op) {
+  if (op.manual_request) supervisor.process(SupervisorEvent::kManualRequest, now, "operator");
+  if (op.auto_request) supervisor.process(SupervisorEvent::kAutoRequest, now, "operator");
+
+  // Critical measurements: breaker and grid state, and a frequency or import to act on.
+  const bool critical_ok = est.poi_ok && (est.connected ? est.import_ok : est.bus_hz_ok);
+  if (critical_ok) {
+    critical_bad_since_s = -1;
+    if (critical_good_since_s < 0) critical_good_since_s = now;
+  } else {
+    critical_good_since_s = -1;
+    if (critical_bad_since_s < 0) critical_bad_since_s = now;
+  }
+  if (!failsafe && critical_bad_since_s >= 0 && now - critical_bad_since_s >= cfg.critical_lost_s) {
+    failsafe = true;
+    supervisor.process(SupervisorEvent::kCriticalLost, now, "POI or frequency measurements lost");
+  }
+  if (failsafe && critical_good_since_s >= 0 && now - critical_good_since_s >= 5.0) {
+    failsafe = false;
+    if (supervisor.process(SupervisorEvent::kCriticalRestored, now, "measurements back for 5 s"))
+      adopted = false;  // re-adopt the plant as found
+  }
+  if (supervisor.mode() == Mode::kInit) adopted = false;
+  if (!est.poi_ok) return;
+
+  if (was_connected && !est.connected)
+    supervisor.process(SupervisorEvent::kGridLost, now, "grid breaker open or grid dead");
+
+  const Mode mode = supervisor.mode();
+  if (mode == Mode::kEmergencyShed && frequency_normal_since_s >= 0 &&
+      now - frequency_normal_since_s >= kRecoveredS) {
+    supervisor.process(
+        est.connected ? SupervisorEvent::kShedRecoveredGrid : SupervisorEvent::kShedRecoveredIsland,
+        now, "frequency normal for 10 s");
+  }
+  if (mode == Mode::kGridParallel && (status.units_online + status.units_starting) > 0)
+    supervisor.process(SupervisorEvent::kImportHigh, now, "turbines carry part of the site");
+  if (mode == Mode::kTurbineAssist && est.connected &&
+      status.units_online + status.units_starting == 0)
+    supervisor.process(SupervisorEvent::kImportNormal, now, "grid carries the whole site");
+  if (mode == Mode::kResynchronising && est.connected)
+    supervisor.process(SupervisorEvent::kBreakerClosed, now, "grid breaker closed");
+}
+
+// --- contingencies: act in the scan they are seen --------------------------------------
+
+void Controller::Impl::detect_contingencies() {
+  const bool bus_normal =
+      est.bus_hz_ok && std::fabs(est.bus_hz - site.grid.nominal_frequency_hz) < kFrequencyNormalHz;
+  if (bus_normal) {
+    if (frequency_normal_since_s < 0) frequency_normal_since_s = now;
+  } else {
+    frequency_normal_since_s = -1;
+  }
+  if (!adopted || !est.poi_ok) return;
+  double lost_mw = 0, shed_mw = 0;
+  const char* what = nullptr;
+  if (was_connected && !est.connected) {
+    lost_mw = std::max(0.0, prev_import_mw);
+    shed_mw = contingency_mw[0];
+    what = "grid lost: shedding %.1f MW at once (import was %.1f MW)";
+  }
+  for (size_t u = 0; u < units.size(); ++u) {
+    const bool online = machines[u].state() == UnitState::kOnline;
+    if (unit_was_online[u] && machines[u].state() == UnitState::kLockout) {
+      lost_mw += units[u].prev_power_mw;  // this scan's reading is already zero
+      shed_mw += contingency_mw[1 + u];
+      what = "unit lost: shedding %.1f MW at once (unit carried %.1f MW)";
+    }
+    unit_was_online[u] = online ? 1 : 0;
+  }
+  was_connected = est.connected;
+  if (!what) return;
+  battery_boost_mw = std::max(battery_boost_mw, lost_mw);
+  if (site.controller.kind == site::ControllerKind::kPlant) {
+    shed_at_least(shed.target_mw() + shed_mw, "contingency");
+    note(what, shed_mw, lost_mw);
+  }
+  supervisor.process(SupervisorEvent::kContingency, now, "credible contingency");
+}
+
+}  // namespace fw

@@ -1,0 +1,129 @@
+// The controller's inside, shared by the common scan (controller.cpp), this
+// controller's policy (plant_policy.cpp) and the baseline's (firmware/baseline/).
+#pragma once
+
+#include <vector>
+
+#include "fw/controller.hpp"
+#include "shed_allocator.hpp"
+
+namespace fw {
+
+struct UnitView {
+  double rating_mw = 0, msl_mw = 0, ramp_mw_per_s = 0;
+  double start_to_msl_s = 0;  // start sequence plus loading to minimum stable load
+  double fuel_mmbtu_per_h_full = 0, no_load_fuel_pu = 0, nox_kg_per_mmbtu = 0;
+  // This scan:
+  bool comms_ok = false;
+  double power_mw = 0;
+  hal::TurbineStatus status = hal::TurbineStatus::kOff;
+  double run_hours = 0;
+  double prev_power_mw = 0;     // last scan's, for the loss when it trips
+  double stopped_at_s = -1e18;  // last stop command
+  double started_at_s = -1e18;  // last start command
+};
+
+struct Estimates {
+  bool connected = false;  // grid breaker closed and grid live
+  bool poi_ok = false;     // breaker and grid state known
+  double import_mw = 0;
+  bool import_ok = false;  // from the meter or from the balance
+  bool meter_suspect = false;
+  double load_mw = 0;  // facility, served
+  bool load_ok = false;
+  double bus_hz = 60;
+  bool bus_hz_ok = false;
+  double grid_hz = 60;
+  bool grid_live = false;  // utility side live, by its own signals
+  double battery_mw = 0;
+  double soc_pu = 0.5;
+  bool battery_ok = false;
+  double turbine_mw = 0;  // units with good readings
+};
+
+struct Controller::Impl {
+  Impl(const site::Site& s, const PermitUsage& usage);
+
+  // The scan, in order.
+  void estimate(const hal::ProcessImage& img);
+  void adopt(const hal::ProcessImage& img, hal::Commands& out);
+  void track_units();
+  void supervise(const OperatorInputs& op);
+  void detect_contingencies();
+  void frequency_stages();
+  void restore();
+  void plant_dispatch(hal::Commands& out);
+  void plant_battery(hal::Commands& out);
+  void hold_limits(hal::Commands& out);
+  void baseline_dispatch(hal::Commands& out);
+  void baseline_battery(hal::Commands& out);
+  void baseline_restore();
+  void island_dispatch(hal::Commands& out, double reserve_pu);
+  void resynchronise(hal::Commands& out);
+  void precompute_contingencies();
+  void write_caps(hal::Commands& out);
+  void account_permit();
+
+  // Helpers.
+  bool automatic() const;
+  double online_rating_mw() const;
+  double online_headroom_mw() const;
+  double battery_discharge_headroom_mw() const;
+  int pick_unit_to_start() const;
+  int pick_unit_to_stop() const;
+  bool start_allowed(int u, const char*& why) const;
+  void command_start(int u, hal::Commands& out, const char* cause);
+  void command_stop(int u, hal::Commands& out, const char* cause);
+  void share_setpoints(double total_mw, hal::Commands& out);
+  void shed_at_least(double mw, const char* cause);
+  void note(const char* fmt, double a = 0, double b = 0);
+  void end_scan();
+
+  const site::Site site;
+  const site::ControllerSettings& cfg;
+  EventLog log;
+  Supervisor supervisor;
+  std::vector<TurbineMachine> machines;
+  std::vector<UnitView> units;
+  ShedAllocator shed;
+  PermitUsage permit;
+  ControllerStatus status;
+  std::vector<double> contingency_mw;  // 0: grid; 1 + u: unit u
+  Estimates est;
+
+  double now = 0, dt = 0;
+  bool adopted = false;
+  double it_compute_mw = 0;
+  double overhead_pu = 0;  // facility power per MW of IT, less one (at once: conversion)
+
+  // Contingency state: last scan's view, to see changes.
+  bool was_connected = false;
+  double prev_import_mw = 0;
+  std::vector<std::uint8_t> unit_was_online;
+  double battery_boost_mw = 0;  // held after a contingency, released over time
+  double ufls_low_since_s[8] = {};
+  int ufls_acted = 0;
+  double frequency_normal_since_s = 0;
+
+  // Restoration.
+  double margin_since_s = -1;
+  double last_restore_s = -1e18;
+
+  // Dispatch.
+  double need_since_s = -1, surplus_since_s = -1;
+  double load_mean_mw = 0, load_slope_mw_per_s = 0, load_peak_mw = 0;
+  double import_target_mw = 0;  // smoothing: the ramp-limited import
+  bool permit_block_noted = false;
+
+  // Grid return and resynchronisation.
+  double grid_stable_since_s = -1;
+  double last_close_attempt_s = -1e18;
+
+  // Fail-safe.
+  double critical_bad_since_s = -1, critical_good_since_s = -1;
+  bool failsafe = false;
+  double meter_mismatch_since_s = -1;
+  double meter_last_value = 0, meter_last_change_s = 0, load_at_meter_change_mw = 0;
+};
+
+}  // namespace fw

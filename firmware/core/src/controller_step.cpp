@@ -1,0 +1,99 @@
+// The public face of the controller and the order of one scan.
+#include <algorithm>
+#include <cmath>
+
+#include "controller_impl.hpp"
+
+namespace fw {
+
+namespace {
+constexpr double kCapDeadbandPu = 0.005;  // of compute: smaller cap changes are not written
+}
+
+Controller::Controller(const site::Site& site, const PermitUsage& usage)
+    : impl_(std::make_unique<Impl>(site, usage)) {}
+Controller::~Controller() = default;
+
+const ControllerStatus& Controller::status() const {
+  return impl_->status;
+}
+EventLog& Controller::log() {
+  return impl_->log;
+}
+const std::vector<double>& Controller::contingency_shed_mw() const {
+  return impl_->contingency_mw;
+}
+const TurbineMachine& Controller::unit(int u) const {
+  return impl_->machines[static_cast<size_t>(u)];
+}
+int Controller::starts_used(int u) const {
+  return impl_->permit.starts[static_cast<size_t>(u)];
+}
+int Controller::stops_used(int u) const {
+  return impl_->permit.stops[static_cast<size_t>(u)];
+}
+
+void Controller::step(const hal::ProcessImage& image, const OperatorInputs& op, double now_s,
+                      hal::Commands& out) {
+  Impl& c = *impl_;
+  c.dt = c.now > 0 || c.adopted ? std::max(1e-3, now_s - c.now) : c.cfg.scan_period_s;
+  c.now = now_s;
+  out.clear_one_shots();
+  ++out.heartbeat;
+
+  c.estimate(image);
+  c.supervise(op);
+  if (!c.adopted && c.supervisor.mode() == Mode::kInit) c.adopt(image, out);
+  c.track_units();
+  c.detect_contingencies();
+  c.frequency_stages();
+  c.resynchronise(out);
+  if (c.site.controller.kind == site::ControllerKind::kPlant) {
+    c.plant_dispatch(out);
+    c.plant_battery(out);
+    c.hold_limits(out);
+    c.restore();
+    c.precompute_contingencies();
+  } else {
+    c.baseline_dispatch(out);
+    c.baseline_battery(out);
+    c.baseline_restore();
+  }
+  c.write_caps(out);
+  c.account_permit();
+  c.end_scan();
+}
+
+void Controller::Impl::write_caps(hal::Commands& out) {
+  shed.allocate();
+  for (int p = 0; p < shed.size(); ++p) {
+    double& written = out.pods[static_cast<size_t>(p)].cap_mw;
+    const double cap = std::round(shed.cap_mw(p) * 1000) / 1000;  // 1 kW resolution
+    if (written <= 0 || std::fabs(cap - written) >= kCapDeadbandPu * shed.compute_mw(p) ||
+        cap == shed.compute_mw(p) || cap == shed.min_cap_mw(p))
+      written = std::clamp(cap, shed.min_cap_mw(p), shed.compute_mw(p));
+  }
+  status.shed_mw = shed.target_mw();
+}
+
+// The controller's own estimate of the permit's rolling NOx, from the units' power.
+void Controller::Impl::account_permit() {
+  for (size_t u = 0; u < units.size(); ++u) {
+    const UnitState s = machines[u].state();
+    if (s != UnitState::kOnline && s != UnitState::kStarting && s != UnitState::kCooling) continue;
+    const double load_pu = std::clamp(units[u].power_mw / units[u].rating_mw, 0.0, 1.0);
+    const double fuel_per_h = units[u].fuel_mmbtu_per_h_full *
+                              (units[u].no_load_fuel_pu + (1 - units[u].no_load_fuel_pu) * load_pu);
+    permit.nox_kg += fuel_per_h * dt / 3600.0 * units[u].nox_kg_per_mmbtu;
+  }
+  status.nox_kg = permit.nox_kg;
+}
+
+void Controller::Impl::end_scan() {
+  for (UnitView& v : units)
+    v.prev_power_mw = v.power_mw;
+  prev_import_mw = est.import_mw;
+  status.mode = supervisor.mode();
+}
+
+}  // namespace fw

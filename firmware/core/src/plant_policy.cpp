@@ -1,0 +1,269 @@
+// This controller's policy: prefer the grid, then the battery, then turbines;
+// smooth the import; shed only what the margin cannot carry.
+#include <algorithm>
+#include <cmath>
+
+#include "controller_impl.hpp"
+
+namespace fw {
+
+namespace {
+constexpr double kMeanTimeConstantS = 60;    // sustained load: a one-minute mean
+constexpr double kBatteryBridgeS = 1800;     // the battery may carry a deficit this long
+constexpr double kSocBiasPu = 0.5;           // how hard the battery is pulled back to mid charge
+constexpr double kRampUsePu = 0.8;           // use 80 % of the utility's ramp limit
+constexpr double kSetpointDeadbandMw = 0.2;  // fewer writes: devices keep the last setpoint
+}  // namespace
+
+int Controller::Impl::pick_unit_to_start() const {
+  int best = -1;
+  for (size_t u = 0; u < units.size(); ++u) {
+    const char* why = nullptr;
+    if (machines[u].state() != UnitState::kOff || !units[u].comms_ok) continue;
+    if (!start_allowed(static_cast<int>(u), why)) continue;
+    if (best < 0 || units[u].run_hours < units[static_cast<size_t>(best)].run_hours)
+      best = static_cast<int>(u);  // equalise run hours
+  }
+  return best;
+}
+
+int Controller::Impl::pick_unit_to_stop() const {
+  int best = -1;
+  for (size_t u = 0; u < units.size(); ++u) {
+    if (machines[u].state() != UnitState::kOnline) continue;
+    if (now - units[u].started_at_s < cfg.min_run_s) continue;  // no short-cycling
+    if (permit.stops[u] >= site.permit.shutdowns_per_unit_per_year) continue;
+    if (best < 0 || units[u].run_hours > units[static_cast<size_t>(best)].run_hours)
+      best = static_cast<int>(u);
+  }
+  return best;
+}
+
+bool Controller::Impl::start_allowed(int u, const char*& why) const {
+  const size_t i = static_cast<size_t>(u);
+  int running = 0;
+  for (const TurbineMachine& m : machines)
+    if (m.state() == UnitState::kOnline || m.state() == UnitState::kStarting ||
+        m.state() == UnitState::kCooling)
+      ++running;
+  if (running >= site.permit.max_units_running) return why = "units at once", false;
+  // Every start needs a shutdown later: keep one of each in the budget.
+  if (permit.starts[i] >= site.permit.starts_per_unit_per_year) return why = "start budget", false;
+  if (permit.stops[i] >= site.permit.shutdowns_per_unit_per_year)
+    return why = "shutdown budget", false;
+  if (now - units[i].stopped_at_s < cfg.min_off_s) return why = "minimum off time", false;
+  // Rolling NOx: the unit's minimum run at full fuel must fit in what is left.
+  const double cap_kg = site.permit.nox_cap_short_tons_per_12_months * 907.18474;
+  const double run_kg = units[i].fuel_mmbtu_per_h_full * units[i].nox_kg_per_mmbtu *
+                        std::max(cfg.min_run_s, 3600.0) / 3600.0;
+  if (status.nox_kg + run_kg > cap_kg) return why = "rolling NOx cap", false;
+  return true;
+}
+
+void Controller::Impl::command_start(int u, hal::Commands& out, const char* cause) {
+  const size_t i = static_cast<size_t>(u);
+  out.turbines[i].command = hal::TurbineCommand::kStart;
+  machines[i].process(UnitEvent::kStartCmd, now, cause);
+  units[i].started_at_s = now;
+  ++permit.starts[i];
+}
+
+void Controller::Impl::command_stop(int u, hal::Commands& out, const char* cause) {
+  const size_t i = static_cast<size_t>(u);
+  out.turbines[i].command = hal::TurbineCommand::kStop;
+  machines[i].process(UnitEvent::kStopCmd, now, cause);
+  units[i].stopped_at_s = now;
+  ++permit.stops[i];
+}
+
+void Controller::Impl::share_setpoints(double total_mw, hal::Commands& out) {
+  double rating = 0;
+  for (size_t u = 0; u < units.size(); ++u)
+    if (machines[u].state() == UnitState::kOnline) rating += units[u].rating_mw;
+  if (rating <= 0) return;
+  const double share_pu = std::clamp(total_mw / rating, 0.0, 1.0);  // equal loading in pu
+  for (size_t u = 0; u < units.size(); ++u) {
+    if (machines[u].state() != UnitState::kOnline) continue;
+    const double mw =
+        std::clamp(share_pu * units[u].rating_mw, units[u].msl_mw, units[u].rating_mw);
+    double& written = out.turbines[u].setpoint_mw;
+    if (std::fabs(mw - written) >= kSetpointDeadbandMw || mw == units[u].msl_mw ||
+        mw == units[u].rating_mw)
+      written = std::round(mw * 100) / 100;
+  }
+}
+
+void Controller::Impl::plant_dispatch(hal::Commands& out) {
+  const double alpha = dt / kMeanTimeConstantS;
+  const double previous_mean = load_mean_mw;
+  load_mean_mw += (est.load_mw - load_mean_mw) * alpha;
+  load_slope_mw_per_s += ((load_mean_mw - previous_mean) / dt - load_slope_mw_per_s) * alpha;
+  if (!automatic()) return;
+  if (!est.connected) {
+    island_dispatch(out, cfg.island_reserve_pu);
+    return;
+  }
+  const double limit = site.grid.import_contract_mw - cfg.import_margin_mw;
+  // Sustained need beyond the contract, and where the trend takes it within a start.
+  const double need_mw = load_mean_mw - limit;
+  double committed = 0, next_start_s = 0;
+  for (size_t u = 0; u < units.size(); ++u) {
+    const UnitState s = machines[u].state();
+    if (s == UnitState::kOnline || s == UnitState::kStarting) committed += units[u].rating_mw;
+    if (s == UnitState::kOff) next_start_s = std::max(next_start_s, units[u].start_to_msl_s);
+  }
+  const double predicted_mw = need_mw + std::max(0.0, load_slope_mw_per_s) * next_start_s;
+  // Prefer the battery: start a unit only when the battery cannot carry the gap for long.
+  const double bridge_mwh =
+      site.has_battery && est.battery_ok
+          ? std::max(0.0, (est.soc_pu - site.battery.soc_min_pu - 0.05) * site.battery.energy_mwh)
+          : 0.0;
+  const double gap_mw = std::max(need_mw, predicted_mw) - committed;
+  const double battery_mw = site.has_battery ? 0.8 * site.battery.power_mw : 0.0;
+  const bool battery_can_carry =
+      gap_mw <= battery_mw && gap_mw * (kBatteryBridgeS + next_start_s) / 3600.0 <= bridge_mwh;
+  if (gap_mw > 0 && (!battery_can_carry || status.units_online > 0)) {
+    if (need_since_s < 0) need_since_s = now;
+    if (now - need_since_s >= cfg.add_on_delay_s) {
+      const int u = pick_unit_to_start();
+      if (u >= 0) {
+        command_start(u, out, "load above the contract");
+        need_since_s = -1;
+        permit_block_noted = false;
+      } else if (!permit_block_noted) {
+        permit_block_noted = true;
+        note("no unit may start (permit or availability): GPU load will be held instead");
+      }
+      status.start_blocked_by_permit = u < 0;
+    }
+  } else {
+    need_since_s = -1;
+  }
+  // Stop a unit when the rest carry the need with hysteresis, after the delay.
+  const int stop = pick_unit_to_stop();
+  if (stop >= 0) {
+    const double rest = committed - units[static_cast<size_t>(stop)].rating_mw;
+    const double hysteresis = cfg.stop_hysteresis_pu * units[static_cast<size_t>(stop)].rating_mw;
+    if (std::max(need_mw, predicted_mw) + hysteresis <= std::max(0.0, rest) &&
+        status.units_starting == 0) {
+      if (surplus_since_s < 0) surplus_since_s = now;
+      if (now - surplus_since_s >= cfg.add_off_delay_s) {
+        command_stop(stop, out, "surplus: the rest carry the load");
+        surplus_since_s = -1;
+      }
+    } else {
+      surplus_since_s = -1;
+    }
+  }
+  // Units carry the sustained need, and whatever the import's ramp limit holds back
+  // (after a reconnection, the transfer to the grid goes at the utility's pace).
+  share_setpoints(std::max(need_mw, load_mean_mw - import_target_mw), out);
+}
+
+// Islanded: units carry the load with reserve; the battery bridges; shed what is left.
+void Controller::Impl::island_dispatch(hal::Commands& out, double reserve_pu) {
+  const double needed = est.load_mw * (1 + reserve_pu);
+  double committed = 0;
+  for (size_t u = 0; u < units.size(); ++u)
+    if (machines[u].state() == UnitState::kOnline || machines[u].state() == UnitState::kStarting)
+      committed += units[u].rating_mw;
+  if (committed < needed) {
+    const int u = pick_unit_to_start();
+    if (u >= 0) command_start(u, out, "islanded: capacity below load and reserve");
+  }
+  share_setpoints(est.load_mw - std::max(0.0, est.battery_mw), out);
+}
+
+void Controller::Impl::resynchronise(hal::Commands& out) {
+  const double f0 = site.grid.nominal_frequency_hz;
+  const bool grid_ok = est.grid_live && std::fabs(est.grid_hz - f0) < 0.1;
+  const Mode mode = supervisor.mode();
+  if (mode == Mode::kIslanded || mode == Mode::kResynchronising) {
+    if (grid_ok) {
+      if (grid_stable_since_s < 0) grid_stable_since_s = now;
+    } else {
+      grid_stable_since_s = -1;
+    }
+  }
+  if (mode == Mode::kIslanded && grid_stable_since_s >= 0 &&
+      now - grid_stable_since_s >= cfg.resync_stable_s) {
+    supervisor.process(SupervisorEvent::kGridStable, now, "grid back and stable");
+  }
+  if (supervisor.mode() != Mode::kResynchronising) return;
+  if (!grid_ok) {
+    supervisor.process(SupervisorEvent::kGridUnstable, now, "grid left its band");
+    return;
+  }
+  // Sync check, then close; retry every 2 s until the breaker reports closed.
+  const bool in_sync = est.bus_hz_ok && std::fabs(est.bus_hz - est.grid_hz) < 0.1;
+  if (in_sync && now - last_close_attempt_s >= 2.0) {
+    out.breaker = hal::BreakerCommand::kClose;
+    last_close_attempt_s = now;
+    import_target_mw = 0;  // the transfer ramps from zero import
+  }
+}
+
+// The battery: smoothing at the POI (ramp-limited import), contingency boost, and
+// frequency response when islanded.
+void Controller::Impl::plant_battery(hal::Commands& out) {
+  const double f0 = site.grid.nominal_frequency_hz;
+  const double raw_mw = est.import_mw + est.battery_mw;  // import without the battery
+  const double ramp_mw = kRampUsePu * site.grid.import_ramp_limit_mw_per_min / 60.0 * dt;
+  const double limit = site.grid.import_contract_mw - cfg.import_margin_mw;
+  battery_boost_mw = std::max(0.0, battery_boost_mw - battery_boost_mw * dt / 60.0);
+  if (!site.has_battery) {
+    if (est.connected) import_target_mw = raw_mw;
+    return;
+  }
+  const double p_max = site.battery.power_mw;
+  const double mid = 0.5 * (site.battery.soc_min_pu + site.battery.soc_max_pu);
+  double cmd = 0;
+  if (est.connected) {
+    const double desired = std::min(raw_mw, limit) - kSocBiasPu * (est.soc_pu - mid) * p_max;
+    import_target_mw += std::clamp(desired - import_target_mw, -ramp_mw, ramp_mw);
+    import_target_mw = std::min(import_target_mw, limit);
+    cmd = raw_mw - import_target_mw + battery_boost_mw;
+  } else {
+    // Islanded: bridge what the units cannot carry, and answer frequency like a governor.
+    const double units_mw = online_rating_mw() * (1 - cfg.island_reserve_pu);
+    cmd = std::max(0.0, est.load_mw - units_mw) + battery_boost_mw;
+    if (est.bus_hz_ok) cmd += (f0 - est.bus_hz) / f0 / cfg.battery_frequency_droop_pu * p_max;
+    import_target_mw = 0;
+  }
+  // State of charge limits: never ask for what the cells cannot give.
+  if (est.soc_pu <= site.battery.soc_min_pu + 0.01) cmd = std::min(cmd, 0.0);
+  if (est.soc_pu >= site.battery.soc_max_pu - 0.01) cmd = std::max(cmd, 0.0);
+  cmd = std::clamp(cmd, -p_max, p_max);
+  out.battery_setpoint_mw = std::round(cmd * 100) / 100;
+  status.battery_target_mw = out.battery_setpoint_mw;
+}
+
+// What neither the battery nor the units can hold must come off the GPUs.
+void Controller::Impl::hold_limits(hal::Commands& out) {
+  const double battery_left =
+      site.has_battery && est.battery_ok && est.soc_pu > site.battery.soc_min_pu + 0.02
+          ? site.battery.power_mw - est.battery_mw
+          : 0.0;
+  if (est.connected) {
+    const double over_mw =
+        est.import_mw - site.grid.import_contract_mw + 0.5 * cfg.import_margin_mw;
+    if (over_mw > battery_left)
+      shed_at_least(shed.target_mw() + (over_mw - battery_left) / (1 + overhead_pu), "contract");
+  } else if (!est.connected && est.poi_ok) {
+    const double over_mw = est.load_mw - online_rating_mw() - battery_left - est.battery_mw;
+    if (over_mw > 0) shed_at_least(shed.target_mw() + over_mw / (1 + overhead_pu), "island");
+  }
+  // Without a battery to smooth, training pods burn to a floor in their
+  // communication phase: the swing at the POI shrinks, at an energy cost.
+  const bool floors = est.connected && (!site.has_battery || !est.battery_ok ||
+                                        est.soc_pu <= site.battery.soc_min_pu + 0.02 ||
+                                        est.soc_pu >= site.battery.soc_max_pu - 0.02);
+  for (int p = 0; p < shed.size(); ++p) {
+    double floor_mw = 0;
+    if (floors && shed.is_training(p))
+      floor_mw = std::min(cfg.smoothing_floor_pu * shed.compute_mw(p), shed.cap_mw(p));
+    out.pods[static_cast<size_t>(p)].floor_mw = std::round(floor_mw * 1000) / 1000;
+  }
+}
+
+}  // namespace fw

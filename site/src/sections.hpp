@@ -1,0 +1,11 @@
+// Readers of site-file sections that live outside load.cpp.
+#pragma once
+
+#include "site/site.hpp"
+#include "site/toml_reader.hpp"
+
+namespace site {
+
+void read_controller(TomlReader& root, ControllerSettings& c);
+
+}  // namespace site
