@@ -35,6 +35,7 @@ void read_controller(TomlReader& root, ControllerSettings& c) {
   t->number("ufls_stage_pu", c.ufls_stage_pu, Range::left_open(0, 0.5));
   t->number("ufls_delay_s", c.ufls_delay_s, Range::closed(0, 10));
   t->number("battery_frequency_droop_pu", c.battery_frequency_droop_pu, Range::left_open(0, 0.2));
+  t->number("battery_reserve_pu", c.battery_reserve_pu, Range::closed(0, 1));
   t->number("smoothing_floor_pu", c.smoothing_floor_pu, Range::closed(0, 1));
   t->number("meter_tolerance_mw", c.meter_tolerance_mw, Range::above(0));
   t->number("frozen_meter_s", c.frozen_meter_s, Range::above(0));

@@ -14,54 +14,11 @@
 #include <utility>
 #include <vector>
 
+#include "alloc_counter.hpp"
 #include "fw/event_log.hpp"
 #include "fw/state_doc.hpp"
 #include "fw/supervisor.hpp"
 #include "fw/turbine_machine.hpp"
-
-// Counting global operator new/delete. This replaces them for the whole test binary:
-// they only count and forward to malloc/free. Every unaligned form is replaced, so
-// no runtime (ASan's included) pairs its own new with this delete.
-namespace {
-std::atomic<long> g_allocations{0};
-
-void* counted_malloc(std::size_t n) noexcept {
-  ++g_allocations;
-  return std::malloc(n > 0 ? n : 1);
-}
-}  // namespace
-
-void* operator new(std::size_t n) {
-  if (void* p = counted_malloc(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  return operator new(n);
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  return counted_malloc(n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  return counted_malloc(n);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
 
 namespace {
 
@@ -377,20 +334,20 @@ TEST_CASE("process() makes no heap allocation", "[state_machines]") {
   constexpr std::size_t kSup = sizeof(sup_cycle) / sizeof(sup_cycle[0]);
   constexpr std::size_t kUnit = sizeof(unit_cycle) / sizeof(unit_cycle[0]);
 
-  const long before_construct = g_allocations.load();
+  const long before_construct = test::allocations();
   fw::EventLog log(256);  // small: the ring wraps and drops during the run
   fw::Supervisor sup(log);
   fw::TurbineMachine unit(log, 0);
-  REQUIRE(g_allocations.load() > before_construct);  // the counter sees the pimpls
+  REQUIRE(test::allocations() > before_construct);  // the counter sees the pimpls
 
-  const long before = g_allocations.load();
+  const long before = test::allocations();
   std::size_t transitions = 0;
   for (int i = 0; i < 10000; ++i) {
     const auto n = static_cast<std::size_t>(i);
     transitions += sup.process(sup_cycle[n % kSup], i * 0.1, "cycle") ? 1 : 0;
     transitions += unit.process(unit_cycle[n % kUnit], i * 0.1, "cycle") ? 1 : 0;
   }
-  const long after = g_allocations.load();
+  const long after = test::allocations();
 
   CHECK(after - before == 0);
   CHECK(log.total() == 20000);

@@ -10,5 +10,7 @@ namespace plantctl {
 
 // `plantctl config check FILE`
 void add_config_commands(CLI::App& app);
+// `plantctl scenario run FILE [--controller plant|baseline] [--json OUT] [--csv OUT]`
+void add_scenario_commands(CLI::App& app);
 
 }  // namespace plantctl

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   CLI::App app{"plantctl: tools for the AI-datacenter plant controller and simulator"};
   app.require_subcommand(1);
   plantctl::add_config_commands(app);
+  plantctl::add_scenario_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

@@ -20,7 +20,9 @@ bool on(const hal::Signal& s) {
 constexpr double kFrequencyNormalHz = 0.1;  // |f - f0| within this is normal
 constexpr double kRecoveredS = 10;          // normal this long ends an emergency
 constexpr double kBoostReleaseS = 60;       // a contingency's battery boost fades over this
-constexpr double kStartAckS = 5;            // a unit that has not left Off by then failed
+constexpr double kStartAckS = 5;
+constexpr double kPeakForgetMwPerS =
+    0.5;  // a recent peak fades slowly            // a unit that has not left Off by then failed
 }  // namespace
 
 Controller::Impl::Impl(const site::Site& s, const PermitUsage& usage)
@@ -130,7 +132,7 @@ void Controller::Impl::estimate(const hal::ProcessImage& img) {
       load_at_meter_change_mw = est.load_mw;
     }
     // A meter that does not move while the load does is frozen.
-    const bool frozen = now - meter_last_change_s > cfg.frozen_meter_s &&
+    const bool frozen = est.connected && now - meter_last_change_s > cfg.frozen_meter_s &&
                         std::fabs(est.load_mw - load_at_meter_change_mw) > cfg.meter_tolerance_mw;
     const bool mismatch =
         est.connected && std::fabs(poi.import_mw.value - balance_mw) > cfg.meter_tolerance_mw;
@@ -150,6 +152,7 @@ void Controller::Impl::estimate(const hal::ProcessImage& img) {
   est.import_mw = est.connected ? (meter_ok ? poi.import_mw.value : balance_mw) : 0.0;
   est.import_ok = meter_ok || est.connected;  // the balance stands in for a bad meter
 
+  import_peak_mw = std::max(est.import_mw, import_peak_mw - kPeakForgetMwPerS * dt);
   status.connected = est.connected;
   status.import_mw = est.import_mw;
   status.import_meter_suspect = est.meter_suspect;
@@ -272,7 +275,7 @@ void Controller::Impl::supervise(const OperatorInputs& op) {
 
   const Mode mode = supervisor.mode();
   if (mode == Mode::kEmergencyShed && frequency_normal_since_s >= 0 &&
-      now - frequency_normal_since_s >= kRecoveredS) {
+      now - std::max(frequency_normal_since_s, emergency_since_s) >= kRecoveredS) {
     supervisor.process(
         est.connected ? SupervisorEvent::kShedRecoveredGrid : SupervisorEvent::kShedRecoveredIsland,
         now, "frequency normal for 10 s");
@@ -321,6 +324,7 @@ void Controller::Impl::detect_contingencies() {
     note(what, shed_mw, lost_mw);
   }
   supervisor.process(SupervisorEvent::kContingency, now, "credible contingency");
+  emergency_since_s = now;
 }
 
 }  // namespace fw

@@ -2,6 +2,7 @@
 // controller's policy (plant_policy.cpp) and the baseline's (firmware/baseline/).
 #pragma once
 
+#include <array>
 #include <vector>
 
 #include "fw/controller.hpp"
@@ -104,6 +105,7 @@ struct Controller::Impl {
   double ufls_low_since_s[8] = {};
   int ufls_acted = 0;
   double frequency_normal_since_s = 0;
+  double emergency_since_s = 0;
 
   // Restoration.
   double margin_since_s = -1;
@@ -112,7 +114,14 @@ struct Controller::Impl {
   // Dispatch.
   double need_since_s = -1, surplus_since_s = -1;
   double load_mean_mw = 0, load_slope_mw_per_s = 0, load_peak_mw = 0;
+  // The one-minute mean every 10 s over the last 5 minutes: the trend.
+  std::array<double, 31> mean_history{};
+  int mean_history_count = 0;
+  double mean_history_last_s = -1e18;
   double import_target_mw = 0;  // smoothing: the ramp-limited import
+  double raw_peak_mw = 0;       // recent peak of the import without the battery
+  double import_peak_mw = 0;    // recent peak of the import
+  bool battery_carries_swings = true;
   bool permit_block_noted = false;
 
   // Grid return and resynchronisation.

@@ -8,11 +8,16 @@
 namespace fw {
 
 namespace {
-constexpr double kMeanTimeConstantS = 60;    // sustained load: a one-minute mean
-constexpr double kBatteryBridgeS = 1800;     // the battery may carry a deficit this long
-constexpr double kSocBiasPu = 0.5;           // how hard the battery is pulled back to mid charge
-constexpr double kRampUsePu = 0.8;           // use 80 % of the utility's ramp limit
-constexpr double kSetpointDeadbandMw = 0.2;  // fewer writes: devices keep the last setpoint
+constexpr double kMeanTimeConstantS = 60;  // sustained load: a one-minute mean
+constexpr double kTrendSampleS = 10;       // trend history: a sample every 10 s
+constexpr double kBatteryBridgeS = 1800;   // the battery may carry a deficit this long
+constexpr double kSocBiasPu = 0.5;         // how hard the battery is pulled back to mid charge
+constexpr double kRampUsePu = 0.8;         // use 80 % of the utility's ramp limit
+constexpr double kSetpointDeadbandMw = 0.2;
+constexpr double kSwingSocHysteresisPu = 0.05;
+constexpr double kStopHysteresisOfNeedPu = 0.05;  // of the turbines' need
+constexpr double kPeakForgetMwPerS = 0.5;  // the recent peak of the raw import fades slowly  //
+                                           // fewer writes: devices keep the last setpoint
 }  // namespace
 
 int Controller::Impl::pick_unit_to_start() const {
@@ -94,29 +99,66 @@ void Controller::Impl::share_setpoints(double total_mw, hal::Commands& out) {
 }
 
 void Controller::Impl::plant_dispatch(hal::Commands& out) {
-  const double alpha = dt / kMeanTimeConstantS;
-  const double previous_mean = load_mean_mw;
-  load_mean_mw += (est.load_mw - load_mean_mw) * alpha;
-  load_slope_mw_per_s += ((load_mean_mw - previous_mean) / dt - load_slope_mw_per_s) * alpha;
+  load_mean_mw += (est.load_mw - load_mean_mw) * dt / kMeanTimeConstantS;
+  // Trend: the change of the one-minute mean over five minutes, once there is that
+  // much history (a fresh mean still settles, and its slope would mislead).
+  if (now - mean_history_last_s >= kTrendSampleS) {
+    mean_history_last_s = now;
+    const size_t n = mean_history.size();
+    mean_history[static_cast<size_t>(mean_history_count) % n] = load_mean_mw;
+    ++mean_history_count;
+    if (mean_history_count > static_cast<int>(n)) {
+      const double oldest = mean_history[static_cast<size_t>(mean_history_count) % n];
+      load_slope_mw_per_s = (load_mean_mw - oldest) / (kTrendSampleS * static_cast<double>(n - 1));
+    }
+  }
   if (!automatic()) return;
   if (!est.connected) {
     island_dispatch(out, cfg.island_reserve_pu);
     return;
   }
   const double limit = site.grid.import_contract_mw - cfg.import_margin_mw;
-  // Sustained need beyond the contract, and where the trend takes it within a start.
-  const double need_mw = load_mean_mw - limit;
+  // Sustained need beyond the contract, counting the GPU load held back (turbines
+  // start to give it back), and where the trend takes it within a start.
+  const double held_back_mw = shed.target_mw() * (1 + overhead_pu + site.facility.cooling_pu);
+  // While the battery is above its reserve it carries the swings around the mean;
+  // below it, the units must carry the peaks themselves while it recharges.
+  load_peak_mw = std::max(est.load_mw, load_peak_mw - kPeakForgetMwPerS * dt);
+  // With hysteresis, so that a state of charge hovering at the reserve does not
+  // start and stop units.
+  const double reserve_soc = site.battery.soc_min_pu + cfg.battery_reserve_pu;
+  if (!site.has_battery || !est.battery_ok || est.soc_pu < reserve_soc)
+    battery_carries_swings = false;
+  else if (est.soc_pu > reserve_soc + kSwingSocHysteresisPu)
+    battery_carries_swings = true;
+  const double need_mw =
+      (battery_carries_swings ? load_mean_mw : load_peak_mw) + held_back_mw - limit;
+  // A unit stops only if the rest would carry the peaks too, unless the battery is
+  // well charged: otherwise its losses bring the state of charge back down within
+  // the hour and the unit would start again.
+  const double mid_soc = 0.5 * (site.battery.soc_min_pu + site.battery.soc_max_pu);
+  const bool battery_well_charged = site.has_battery && est.battery_ok && est.soc_pu >= mid_soc;
+  const double stop_need_mw =
+      (battery_well_charged ? load_mean_mw : load_peak_mw) + held_back_mw - limit;
   double committed = 0, next_start_s = 0;
   for (size_t u = 0; u < units.size(); ++u) {
     const UnitState s = machines[u].state();
     if (s == UnitState::kOnline || s == UnitState::kStarting) committed += units[u].rating_mw;
     if (s == UnitState::kOff) next_start_s = std::max(next_start_s, units[u].start_to_msl_s);
   }
-  const double predicted_mw = need_mw + std::max(0.0, load_slope_mw_per_s) * next_start_s;
+  // The trend may bring forward one unit's start, not more: a step in the load
+  // also bends a one-minute mean upwards for a while.
+  double largest_mw = 0;
+  for (const UnitView& v : units)
+    largest_mw = std::max(largest_mw, v.rating_mw);
+  const double predicted_mw =
+      need_mw + std::min(largest_mw, std::max(0.0, load_slope_mw_per_s) * next_start_s);
   // Prefer the battery: start a unit only when the battery cannot carry the gap for long.
+  // The battery's energy above its reserve (kept for contingencies and islanding).
   const double bridge_mwh =
       site.has_battery && est.battery_ok
-          ? std::max(0.0, (est.soc_pu - site.battery.soc_min_pu - 0.05) * site.battery.energy_mwh)
+          ? std::max(0.0, (est.soc_pu - site.battery.soc_min_pu - cfg.battery_reserve_pu) *
+                              site.battery.energy_mwh)
           : 0.0;
   const double gap_mw = std::max(need_mw, predicted_mw) - committed;
   const double battery_mw = site.has_battery ? 0.8 * site.battery.power_mw : 0.0;
@@ -143,9 +185,13 @@ void Controller::Impl::plant_dispatch(hal::Commands& out) {
   const int stop = pick_unit_to_stop();
   if (stop >= 0) {
     const double rest = committed - units[static_cast<size_t>(stop)].rating_mw;
-    const double hysteresis = cfg.stop_hysteresis_pu * units[static_cast<size_t>(stop)].rating_mw;
-    if (std::max(need_mw, predicted_mw) + hysteresis <= std::max(0.0, rest) &&
-        status.units_starting == 0) {
+    // Hysteresis grows with the need: a large site's one-minute mean wanders by
+    // more than a unit's share, and a stop followed by a start wears the permit.
+    const double hysteresis =
+        std::max(cfg.stop_hysteresis_pu * units[static_cast<size_t>(stop)].rating_mw,
+                 kStopHysteresisOfNeedPu * std::max(0.0, stop_need_mw));
+    if (std::max({need_mw, stop_need_mw, predicted_mw}) + hysteresis <= std::max(0.0, rest) &&
+        status.units_starting == 0 && shed.target_mw() <= 0) {
       if (surplus_since_s < 0) surplus_since_s = now;
       if (now - surplus_since_s >= cfg.add_off_delay_s) {
         command_stop(stop, out, "surplus: the rest carry the load");
@@ -223,6 +269,12 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
     import_target_mw += std::clamp(desired - import_target_mw, -ramp_mw, ramp_mw);
     import_target_mw = std::min(import_target_mw, limit);
     cmd = raw_mw - import_target_mw + battery_boost_mw;
+    // Hold the battery where the import stays under the contract even if the load
+    // jumps to its recent peak before the next scan: the battery answers a scan
+    // and a response lag late, and a training swing's edge is a step. Near the
+    // contract this means less charging in the troughs, or discharging through them.
+    raw_peak_mw = std::max(raw_mw, raw_peak_mw - kPeakForgetMwPerS * dt);
+    cmd = std::max(cmd, raw_peak_mw - (site.grid.import_contract_mw - 0.5 * cfg.import_margin_mw));
   } else {
     // Islanded: bridge what the units cannot carry, and answer frequency like a governor.
     const double units_mw = online_rating_mw() * (1 - cfg.island_reserve_pu);
@@ -240,8 +292,10 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
 
 // What neither the battery nor the units can hold must come off the GPUs.
 void Controller::Impl::hold_limits(hal::Commands& out) {
+  // The battery counts only while above its reserve for contingencies and islanding.
   const double battery_left =
-      site.has_battery && est.battery_ok && est.soc_pu > site.battery.soc_min_pu + 0.02
+      site.has_battery && est.battery_ok &&
+              est.soc_pu > site.battery.soc_min_pu + (est.connected ? cfg.battery_reserve_pu : 0.02)
           ? site.battery.power_mw - est.battery_mw
           : 0.0;
   if (est.connected) {

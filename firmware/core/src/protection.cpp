@@ -17,6 +17,9 @@ constexpr double kGovernorShareBeforeNadir = 0.3;
 // the nadir at 59.5 Hz (the scenario invariant).
 constexpr double kAllowedDeviationHz = 0.5;
 constexpr double kNormalBandHz = 0.1;
+constexpr double kIslandBatteryMinSocPu = 0.05;  // above its minimum: counts as island supply
+constexpr double kDesignMarginPu = 0.8;          // plan for 80 % of the allowed deviation
+constexpr double kGridFollowingShareBeforeNadir = 0.5;  // [assumption]
 }  // namespace
 
 void Controller::Impl::shed_at_least(double mw, const char* cause) {
@@ -31,7 +34,15 @@ void Controller::Impl::shed_at_least(double mw, const char* cause) {
 // For each credible contingency: the IT power to shed in the same scan it is seen.
 void Controller::Impl::precompute_contingencies() {
   const double f0 = site.grid.nominal_frequency_hz;
-  const double battery_mw = battery_discharge_headroom_mw();
+  // What the battery gives before the nadir: a grid-forming battery answers along
+  // its droop at once, so within the allowed deviation (with a design margin); a
+  // grid-following one only after the next scan and its response lag.
+  double battery_mw = battery_discharge_headroom_mw();
+  if (site.has_battery && site.battery.grid_forming)
+    battery_mw = std::min(battery_mw, kDesignMarginPu * kAllowedDeviationHz / f0 /
+                                          site.battery.droop_pu * site.battery.power_mw);
+  else
+    battery_mw *= kGridFollowingShareBeforeNadir;
   // Grid loss: the import must be met at once by the battery and the online units.
   {
     const double lost = std::max(0.0, est.import_mw);
@@ -89,6 +100,7 @@ void Controller::Impl::frequency_stages() {
         margin_since_s = -1;
         note("under-frequency stage at %.2f Hz: shedding %.1f MW", stages[i], stage_mw);
         supervisor.process(SupervisorEvent::kContingency, now, "under-frequency stage");
+        emergency_since_s = now;
       }
     } else {
       ufls_low_since_s[i] = 0;
@@ -109,10 +121,23 @@ void Controller::Impl::restore() {
   const double step_site_mw = step_mw * (1 + overhead_pu + site.facility.cooling_pu);
   double margin_mw;
   if (est.connected) {
-    margin_mw = (site.grid.import_contract_mw - cfg.import_margin_mw) - est.import_mw +
-                online_headroom_mw();
+    // Would the contract hold at the import's recent peak? The battery above its
+    // reserve and what the units can ramp up within the restore delay count too.
+    double ramp_mw = 0;
+    for (size_t u = 0; u < units.size(); ++u)
+      if (machines[u].state() == UnitState::kOnline)
+        ramp_mw += std::min(units[u].rating_mw - units[u].power_mw,
+                            units[u].ramp_mw_per_s * cfg.restore_delay_s);
+    const bool battery_free = site.has_battery && est.battery_ok &&
+                              est.soc_pu > site.battery.soc_min_pu + cfg.battery_reserve_pu;
+    margin_mw = (site.grid.import_contract_mw - cfg.import_margin_mw) - import_peak_mw + ramp_mw +
+                (battery_free ? std::max(0.0, site.battery.power_mw - est.battery_mw) : 0.0);
   } else {
-    margin_mw = online_rating_mw() * (1 - cfg.island_reserve_pu) - est.load_mw;
+    // Islanded: the units less their reserve, and the battery while it has charge.
+    const bool battery_has_charge = site.has_battery && est.battery_ok &&
+                                    est.soc_pu > site.battery.soc_min_pu + kIslandBatteryMinSocPu;
+    margin_mw = online_rating_mw() * (1 - cfg.island_reserve_pu) +
+                (battery_has_charge ? site.battery.power_mw : 0.0) - est.load_mw;
   }
   const bool frequency_ok = est.bus_hz_ok && est.bus_hz > f0 - kNormalBandHz;
   const bool enough = frequency_ok && margin_mw >= step_site_mw * 1.5;  // hysteresis

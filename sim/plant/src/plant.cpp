@@ -308,6 +308,7 @@ void Plant::step() {
 void Plant::accumulate(double dt_s) {
   const double h = dt_s * kHoursPerSecond;
   PlantTotals& t = totals_;
+  t.it_mwh += state_.it_mw * h;
   t.load_mwh += state_.load_mw * h;
   t.losses_mwh += state_.losses_mw * h;
   t.generation_mwh += state_.generation_mw * h;

@@ -115,6 +115,38 @@ void read_initial(TomlReader& root, const site::Site* st, Scenario& s) {
   t->finish();
 }
 
+void read_run_sections(TomlReader& root, const site::Site* st, Scenario& s) {
+  if (auto t = root.table("controller")) {
+    static const site::Choices<site::ControllerKind> kinds = {
+        {"plant", site::ControllerKind::kPlant}, {"baseline", site::ControllerKind::kBaseline}};
+    site::ControllerKind kind = site::ControllerKind::kPlant;
+    if (t->has("kind") && t->choice("kind", kind, kinds)) s.controller = kind;
+    t->finish();
+  }
+  if (auto t = root.table("permit_usage")) {
+    PermitUsageAtStart& u = s.permit_usage;
+    const double starts = st ? st->permit.starts_per_unit_per_year : 1e6;
+    const double stops = st ? st->permit.shutdowns_per_unit_per_year : 1e6;
+    const double nox = st ? st->permit.nox_cap_short_tons_per_12_months : 1e12;
+    t->integer("starts_per_unit", u.starts_per_unit,
+               Range::closed(0, starts).because("the permit's starts_per_unit_per_year"));
+    t->integer("stops_per_unit", u.stops_per_unit,
+               Range::closed(0, stops).because("the permit's shutdowns_per_unit_per_year"));
+    t->number("nox_short_tons", u.nox_short_tons,
+              Range::closed(0, nox).because("the permit's nox_cap_short_tons_per_12_months"));
+    t->finish();
+  }
+  if (auto t = root.table("invariants")) {
+    InvariantLimits& l = s.invariants;
+    t->number("max_contract_violation_s", l.max_contract_violation_s, Range::at_least(0));
+    t->number("min_frequency_hz", l.min_frequency_hz, Range::open(40, 70));
+    t->number("max_frequency_hz", l.max_frequency_hz, Range::open(40, 70));
+    t->boolean("allow_blackout", l.allow_blackout);
+    t->number("max_unneeded_shed_s", l.max_unneeded_shed_s, Range::at_least(0));
+    t->finish();
+  }
+}
+
 void read_event(TomlReader& r, const site::Site* st, const Measurements* points, Scenario& s) {
   Event e;
   e.line = r.line();
@@ -220,6 +252,7 @@ ScenarioLoad parse(const std::string& text, const std::string& path,
   }
   const site::Site* st = out.site ? &*out.site : nullptr;
   read_initial(r, st, s);
+  read_run_sections(r, st, s);
   for (TomlReader& e : r.tables("event"))
     read_event(e, st, points ? &*points : nullptr, s);
   r.finish();

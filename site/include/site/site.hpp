@@ -143,13 +143,14 @@ struct ControllerSettings {
   double restore_step_pu = 0.02;     // of IT compute power, per restore step
   double restore_interval_s = 5;
   std::vector<double> ufls_stages_hz{59.3, 59.1, 58.9};  // BRIEF.md section 4
-  double ufls_stage_pu = 0.05;       // of IT load per stage (BRIEF.md section 4)
-  double ufls_delay_s = 0.1;         // six cycles
+  double ufls_stage_pu = 0.05;               // of IT load per stage (BRIEF.md section 4)
+  double ufls_delay_s = 0.1;                 // six cycles
   double battery_frequency_droop_pu = 0.02;  // islanded: full battery power at 2 % off nominal
-  double smoothing_floor_pu = 0.7;   // training pods' floor, of compute, when no battery smooths
-  double meter_tolerance_mw = 5;     // meter vs balance estimate before the meter is suspect
-  double frozen_meter_s = 5;         // a reading unchanged this long while load moves is frozen
-  double critical_lost_s = 1;        // critical measurements bad this long: fail-safe
+  double battery_reserve_pu = 0.3;           // state of charge kept for contingencies and islanding
+  double smoothing_floor_pu = 0.7;  // training pods' floor, of compute, when no battery smooths
+  double meter_tolerance_mw = 5;    // meter vs balance estimate before the meter is suspect
+  double frozen_meter_s = 5;        // a reading unchanged this long while load moves is frozen
+  double critical_lost_s = 1;       // critical measurements bad this long: fail-safe
 };
 
 struct Site {

@@ -56,7 +56,8 @@ struct PlantState {
 
 // Energies and extremes since the start, for summaries and balance checks.
 struct PlantTotals {
-  double load_mwh = 0, losses_mwh = 0, generation_mwh = 0, import_mwh = 0, export_mwh = 0;
+  double it_mwh = 0, load_mwh = 0, losses_mwh = 0, generation_mwh = 0, import_mwh = 0,
+         export_mwh = 0;
   double battery_discharge_mwh = 0, battery_charge_mwh = 0;
   double curtailed_mwh = 0, floor_burn_mwh = 0, unserved_mwh = 0;
   double mechanical_mwh = 0;

@@ -57,6 +57,22 @@ struct InitialState {
   std::optional<double> battery_soc_pu;
 };
 
+// The permit as used before the scenario starts (the rolling window's history).
+struct PermitUsageAtStart {
+  int starts_per_unit = 0;
+  int stops_per_unit = 0;
+  double nox_short_tons = 0;
+};
+
+// Pass/fail thresholds a run is judged by (docs/scenarios.md).
+struct InvariantLimits {
+  double max_contract_violation_s = 2.0;  // import above the contract, in a row
+  double min_frequency_hz = 59.3;         // nadir while energised: above the first UFLS stage
+  double max_frequency_hz = 60.5;         // peak while energised
+  bool allow_blackout = false;
+  double max_unneeded_shed_s = 0;  // shedding beyond its restore time while margin exists
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -66,7 +82,10 @@ struct Scenario {
   double step_s = 0.01;
   std::uint64_t seed = 1;
   InitialState initial;
-  std::vector<Event> events;  // sorted by time, stable
+  std::vector<Event> events;                       // sorted by time, stable
+  std::optional<site::ControllerKind> controller;  // overrides the site's [controller] kind
+  PermitUsageAtStart permit_usage;
+  InvariantLimits invariants;
 };
 
 struct ScenarioLoad {

@@ -1,0 +1,168 @@
+// The controller in closed loop with the simulator: adoption, contingency
+// shedding in the same scan, priorities and floors, fail-safe, no allocation.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "alloc_counter.hpp"
+#include "closed_loop.hpp"
+#include "test_sites.hpp"
+
+namespace {
+
+site::Site preset_100k() {
+  site::LoadResult r = site::load_site_file(test::preset_path("colossus-100k.toml"));
+  REQUIRE(r.site);
+  return *r.site;
+}
+
+double held_back_mw(const test::ClosedLoop& loop) {
+  double mw = 0;
+  for (int p = 0; p < loop.plant.pods().size(); ++p)
+    mw += loop.plant.pods().compute_mw(p) - loop.commands.pods[static_cast<size_t>(p)].cap_mw;
+  return mw;
+}
+
+}  // namespace
+
+TEST_CASE("Init adopts the plant as found: running units run on, caps keep their values",
+          "[controller]") {
+  site::Site s = preset_100k();
+  test::ClosedLoop loop(s);
+  for (int u = 0; u < 3; ++u)
+    loop.plant.set_turbine_online(u, 12.0);
+  loop.plant.pod_cap(95, 0.6);  // a batch pod capped by whoever ran before
+  loop.plant.run_for(1);
+  loop.scan();
+  for (int u = 0; u < 3; ++u) {
+    CHECK(loop.controller.unit(u).state() == fw::UnitState::kOnline);
+    CHECK(loop.commands.turbines[static_cast<size_t>(u)].command == hal::TurbineCommand::kNone);
+    CHECK(loop.commands.turbines[static_cast<size_t>(u)].setpoint_mw == Approx(12.0));
+  }
+  CHECK(loop.commands.pods[95].cap_mw == Approx(0.6));
+  loop.scan();  // the supervisor sees the running units from the adopted state
+  CHECK(loop.controller.status().mode == fw::Mode::kTurbineAssist);
+}
+
+TEST_CASE(
+    "a unit trip while islanded is answered in the scan that sees it, with the amount "
+    "kept ready",
+    "[controller][contingency]") {
+  site::Site s = preset_100k();
+  s.battery.initial_soc_pu = s.battery.soc_min_pu;  // no help from the battery
+  test::ClosedLoop loop(s);
+  for (int u = 0; u < 9; ++u)
+    loop.plant.set_turbine_online(u, 14.0);
+  loop.plant.grid_outage();
+  loop.run_for(60);
+  REQUIRE(loop.controller.status().mode == fw::Mode::kIslanded);
+  const double before = held_back_mw(loop);
+  const double ready = loop.controller.contingency_shed_mw()[1 + 4];
+  REQUIRE(ready > 1.0);
+  loop.plant.turbine_trip(4);
+  loop.plant.step();
+  loop.scan();  // the first scan to see the trip
+  CHECK(loop.controller.status().mode == fw::Mode::kEmergencyShed);
+  CHECK(held_back_mw(loop) - before == Approx(ready).epsilon(0.05));
+}
+
+TEST_CASE(
+    "shedding takes batch pods first, then training, never inference before them, and "
+    "never below a pod's minimum cap",
+    "[controller][shedding]") {
+  site::Site s = preset_100k();
+  s.battery.initial_soc_pu = s.battery.soc_min_pu;
+  test::ClosedLoop loop(s);
+  for (int u = 0; u < 9; ++u)
+    loop.plant.set_turbine_online(u, 14.0);
+  loop.plant.grid_outage();
+  loop.run_for(30);
+  loop.plant.turbine_trip(0);
+  loop.plant.turbine_trip(1);  // beyond a credible contingency: a deep shed
+  loop.run_for(5);
+  const sim::PodFleet& pods = loop.plant.pods();
+  double batch = 0, inference = 0;
+  for (int p = 0; p < pods.size(); ++p) {
+    const double cap = loop.commands.pods[static_cast<size_t>(p)].cap_mw;
+    REQUIRE(cap >= pods.min_cap_mw(p) - 1e-9);
+    const double held = pods.compute_mw(p) - cap;
+    if (pods.priority(p) == site::PriorityClass::kBatch) batch += held;
+    if (pods.priority(p) == site::PriorityClass::kInference) inference += held;
+  }
+  REQUIRE(batch > 0);
+  // Inference is touched only once every batch pod is at its minimum cap.
+  if (inference > 1e-6)
+    for (int p = 0; p < pods.size(); ++p)
+      if (pods.priority(p) == site::PriorityClass::kBatch)
+        CHECK(loop.commands.pods[static_cast<size_t>(p)].cap_mw == Approx(pods.min_cap_mw(p)));
+}
+
+TEST_CASE(
+    "losing the POI meter and breaker signals puts the controller in fail-safe, and it "
+    "comes back when they return",
+    "[controller][failsafe]") {
+  test::ClosedLoop loop(preset_100k());
+  loop.run_for(5);
+  REQUIRE(loop.controller.status().mode == fw::Mode::kGridParallel);
+  loop.plant.device_silent(loop.plant.measurements().poi_device(), 10);
+  loop.run_for(2);
+  CHECK(loop.controller.status().mode == fw::Mode::kFailSafe);
+  loop.run_for(20);
+  CHECK(loop.controller.status().mode == fw::Mode::kGridParallel);
+}
+
+TEST_CASE("a frozen import meter is caught by the power balance", "[controller][meter]") {
+  test::ClosedLoop loop(preset_100k());
+  loop.run_for(30);
+  const int point = loop.plant.measurements().find_point("poi.import_mw");
+  loop.plant.freeze_point(point, 0);
+  loop.plant.load_surge(20, 0);
+  loop.run_for(15);
+  CHECK(loop.controller.status().import_meter_suspect);
+  CHECK(loop.controller.status().import_mw ==
+        Approx(loop.plant.state().import_mw).margin(loop.site.controller.meter_tolerance_mw));
+}
+
+TEST_CASE("steady-state scans allocate no heap memory", "[controller][alloc]") {
+  for (const char* preset : {"colossus-100k.toml", "colossus-1m.toml"}) {
+    site::LoadResult r = site::load_site_file(test::preset_path(preset));
+    REQUIRE(r.site);
+    const site::Site& s = *r.site;
+    sim::Plant plant(s, sim::PlantOptions{0.01, 5});
+    hal::SimIo io(plant);
+    hal::ProcessImage image(s);
+    hal::Commands commands(s);
+    fw::Controller controller(s, fw::PermitUsage{});
+    for (int i = 0; i < 50; ++i) {  // warm up: adoption, first notes
+      plant.run_for(0.1);
+      io.read(image, plant.time_s());
+      controller.step(image, fw::OperatorInputs{}, plant.time_s(), commands);
+      controller.log().clear();
+    }
+    // Only the controller's step is counted: the simulator and backend are not the controller.
+    long in_step = 0;
+    for (int i = 0; i < 1000; ++i) {
+      plant.run_for(0.1);
+      io.read(image, plant.time_s());
+      const long before = test::allocations();
+      controller.step(image, fw::OperatorInputs{}, plant.time_s(), commands);
+      in_step += test::allocations() - before;
+      io.write(commands, plant.time_s());
+      controller.log().clear();
+      io.clear_refusals();
+    }
+    INFO(preset);
+    CHECK(in_step == 0);
+  }
+}
+
+TEST_CASE("the controller's step is deterministic", "[controller]") {
+  auto run = [] {
+    test::ClosedLoop loop(preset_100k(), 17);
+    loop.plant.load_surge(40, 0);
+    loop.run_for(600);
+    return loop.plant.state().import_mw + 1e3 * loop.controller.status().shed_mw +
+           1e6 * loop.controller.status().battery_target_mw;
+  };
+  CHECK(run() == run());
+}

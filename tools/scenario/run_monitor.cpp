@@ -1,0 +1,245 @@
+#include "run_monitor.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace scenario {
+
+namespace {
+constexpr double kShortTonKg = 907.18474;
+constexpr int kPodCheckEverySteps = 10;
+constexpr double kRampMeanS = 10;  // the import ramp is judged on 10 s means, 60 s apart  // the
+                                   // floor check costs O(pods): every 100 ms
+}  // namespace
+
+RunMonitor::RunMonitor(const sim::Plant& plant, const sim::Scenario& scenario)
+    : scenario_(scenario), site_(plant.site()) {
+  const size_t n = static_cast<size_t>(plant.turbine_count());
+  last_state_.resize(n);
+  for (size_t u = 0; u < n; ++u)
+    last_state_[u] = plant.turbine(static_cast<int>(u)).state();
+  started_at_s_.assign(n, -1e18);
+  stopped_at_s_.assign(n, -1e18);
+  if (plant.battery()) battery_start_mwh_ = plant.battery()->stored_mwh();
+}
+
+void RunMonitor::observe(const sim::Plant& plant, double shed_target_mw) {
+  const sim::PlantState& s = plant.state();
+  const double dt = plant.step_s();
+  ++step_count_;
+
+  if (s.import_mw > site_.grid.import_contract_mw) {
+    above_s_ += dt;
+    above_run_s_ += dt;
+    above_run_max_s_ = std::max(above_run_max_s_, above_run_s_);
+  } else {
+    above_run_s_ = 0;
+  }
+  if (!s.blackout) {
+    nadir_hz_ = std::min(nadir_hz_, s.frequency_hz);
+    peak_hz_ = std::max(peak_hz_, s.frequency_hz);
+  }
+
+  // Ramp of the import: 10 s means (longer than any training iteration, so a
+  // swing's phase does not move them), compared 60 s apart while connected.
+  second_sum_ += s.import_mw;
+  if (++second_steps_ * dt >= kRampMeanS - 1e-9) {
+    const size_t n = means_.size();
+    const size_t slot = static_cast<size_t>(means_count_) % n;
+    means_[slot] = second_sum_ / second_steps_;
+    means_connected_[slot] = !s.islanded;
+    if (means_count_ >= static_cast<int>(n) - 1) {
+      const size_t old = static_cast<size_t>(means_count_ + 1) % n;
+      if (means_connected_[old] && means_connected_[slot])
+        ramp_max_ = std::max(ramp_max_, std::fabs(means_[slot] - means_[old]));
+    }
+    ++means_count_;
+    second_sum_ = 0;
+    second_steps_ = 0;
+    peaks_[static_cast<size_t>(means_count_) % peaks_.size()] = second_peak_mw_;
+    second_peak_mw_ = -1e18;
+  }
+
+  observe_units(plant);
+  if (step_count_ % kPodCheckEverySteps == 0) observe_pods(plant);
+
+  // Shedding while margin exists: GPU power held back although the grid contract
+  // or the online units (and the battery) could carry it, for longer than the
+  // controller's own restoration would take.
+  const double curtailed = plant.pods().curtailed_mw();
+  peak_shed_mw_ = std::max(peak_shed_mw_, shed_target_mw);
+  double headroom_mw = 0;
+  for (int u = 0; u < plant.turbine_count(); ++u) {
+    const sim::Turbine& t = plant.turbine(u);
+    if (t.state() == sim::TurbineState::kOnline)
+      headroom_mw += std::max(0.0, t.rating_mw() - t.mechanical_mw());
+  }
+  // Margin as the site's policy defines it: islanded, the online units keep their
+  // reserve; connected, the contract must hold at the import's peak of the last 10 s.
+  const site::ControllerSettings& c = site_.controller;
+  second_peak_mw_ = std::max(second_peak_mw_, s.import_mw);
+  double recent_peak_mw = second_peak_mw_;
+  for (double p : peaks_)
+    recent_peak_mw = std::max(recent_peak_mw, p);
+  const double margin_mw = s.islanded
+                               ? headroom_mw - c.island_reserve_pu * (s.load_mw + s.losses_mw)
+                               : site_.grid.import_contract_mw - recent_peak_mw + headroom_mw;
+  const double overheads = 1 + site_.facility.conversion_loss_pu + site_.facility.cooling_pu;
+  const double slack_mw =
+      c.import_margin_mw + 2 * c.restore_step_pu * site_.it_compute_mw() * overheads;
+  if (curtailed > 0.5 && margin_mw > curtailed * overheads + slack_mw) {
+    unneeded_run_s_ += dt;
+    const double steps = std::ceil(peak_shed_mw_ / (c.restore_step_pu * site_.it_compute_mw()));
+    const double grace_s = c.restore_delay_s + steps * c.restore_interval_s + 30.0;
+    if (unneeded_run_s_ > grace_s) unneeded_total_s_ += dt;
+  } else {
+    unneeded_run_s_ = 0;
+  }
+  if (curtailed <= 0.5) peak_shed_mw_ = shed_target_mw;
+}
+
+void RunMonitor::observe_units(const sim::Plant& plant) {
+  const double now = plant.time_s();
+  const double min_run = site_.controller.min_run_s, min_off = site_.controller.min_off_s;
+  int running = 0;
+  for (int u = 0; u < plant.turbine_count(); ++u) {
+    const size_t i = static_cast<size_t>(u);
+    const sim::Turbine& t = plant.turbine(u);
+    const sim::TurbineState s = t.state();
+    const sim::TurbineState was = last_state_[i];
+    if (s != sim::TurbineState::kOff && s != sim::TurbineState::kTripped &&
+        s != sim::TurbineState::kCooldown)
+      ++running;
+    if (s == was) continue;
+    char text[120];
+    if (was == sim::TurbineState::kOff && s == sim::TurbineState::kPurging) {
+      if (now - stopped_at_s_[i] < min_off) {
+        std::snprintf(text, sizeof text, "unit %d restarted %.0f s after its stop (min off %.0f s)",
+                      u, now - stopped_at_s_[i], min_off);
+        short_cycles_.push_back(text);
+      }
+      started_at_s_[i] = now;
+    }
+    // A commanded stop (unloading) of a unit that started in this run.
+    if (s == sim::TurbineState::kUnloading && started_at_s_[i] > -1e17) {
+      if (now - started_at_s_[i] < min_run) {
+        std::snprintf(text, sizeof text, "unit %d stopped %.0f s after its start (min run %.0f s)",
+                      u, now - started_at_s_[i], min_run);
+        short_cycles_.push_back(text);
+      }
+      stopped_at_s_[i] = now;
+    }
+    last_state_[i] = s;
+  }
+  max_running_ = std::max(max_running_, running);
+}
+
+void RunMonitor::observe_pods(const sim::Plant& plant) {
+  const sim::PodFleet& pods = plant.pods();
+  if (below_floor_.size() >= 5) return;  // enough evidence
+  for (int p = 0; p < pods.size(); ++p) {
+    // A pod never runs below its floor (minimum cap) unless it asks for less.
+    const double floor = std::min(pods.demand_mw(p), pods.min_cap_mw(p));
+    if (pods.power_mw(p) < floor - 1e-9 || pods.cap_mw(p) < pods.min_cap_mw(p) - 1e-9) {
+      char text[120];
+      std::snprintf(text, sizeof text, "pod %d at %.3f MW, floor %.3f MW, t=%.1f s", p,
+                    pods.power_mw(p), pods.min_cap_mw(p), plant.time_s());
+      below_floor_.push_back(text);
+      return;
+    }
+  }
+}
+
+void RunMonitor::finish(const sim::Plant& plant, RunResult& r) const {
+  const sim::PlantTotals& t = plant.totals();
+  Kpis& k = r.kpis;
+  k.curtailed_mwh = t.curtailed_mwh;
+  // Of the GPU energy asked for: what was drawn plus what caps held back.
+  const double asked_mwh = t.it_mwh + t.curtailed_mwh;
+  k.curtailed_pct = asked_mwh > 0 ? 100.0 * t.curtailed_mwh / asked_mwh : 0.0;
+  k.contract_violation_s = above_s_;
+  k.contract_violation_max_run_s = above_run_max_s_;
+  k.freq_nadir_hz = nadir_hz_ > 1e8 ? 0.0 : nadir_hz_;
+  k.freq_peak_hz = peak_hz_;
+  k.import_ramp_max_mw_per_min = ramp_max_;
+  double nox_kg = 0;
+  for (int u = 0; u < plant.turbine_count(); ++u) {
+    const sim::TurbineCounters& c = plant.turbine(u).counters();
+    k.turbine_starts += c.starts;
+    k.fuel_mmbtu += c.fuel_mmbtu;
+    k.co2_t += c.co2_kg / 1000;
+    nox_kg += c.nox_kg;
+  }
+  k.nox_t = nox_kg / 1000;
+  double battery_loss_mwh = 0;
+  if (const sim::Battery* b = plant.battery())
+    battery_loss_mwh =
+        b->charged_mwh() - b->discharged_mwh() - (b->stored_mwh() - battery_start_mwh_);
+  k.smoothing_mwh = battery_loss_mwh + t.floor_burn_mwh;
+  k.unserved_mwh = t.unserved_mwh;
+  k.blackout_s = t.blackout_s;
+  k.unneeded_shed_s = unneeded_total_s_;
+  k.max_units_running = max_running_;
+
+  const sim::InvariantLimits& lim = scenario_.invariants;
+  char text[200];
+  auto add = [&](const char* name, bool pass, const std::string& detail) {
+    r.invariants.push_back(Invariant{name, pass, detail});
+  };
+  std::snprintf(text, sizeof text, "longest spell above %.1f MW: %.2f s (allowed %.2f s)",
+                site_.grid.import_contract_mw, above_run_max_s_, lim.max_contract_violation_s);
+  add("contract", above_run_max_s_ <= lim.max_contract_violation_s, text);
+  std::snprintf(text, sizeof text, "nadir %.3f Hz (allowed >= %.2f Hz)", k.freq_nadir_hz,
+                lim.min_frequency_hz);
+  add("frequency_nadir", k.freq_nadir_hz >= lim.min_frequency_hz, text);
+  std::snprintf(text, sizeof text, "peak %.3f Hz (allowed <= %.2f Hz)", k.freq_peak_hz,
+                lim.max_frequency_hz);
+  add("frequency_peak", k.freq_peak_hz <= lim.max_frequency_hz, text);
+  std::snprintf(text, sizeof text, "blackout %.1f s, unserved %.2f MWh", t.blackout_s,
+                t.unserved_mwh);
+  add("no_blackout", lim.allow_blackout || t.blackout_s == 0, text);
+  add("no_short_cycling", short_cycles_.empty(),
+      short_cycles_.empty() ? "no unit stopped within min_run_s or restarted within min_off_s"
+                            : short_cycles_.front());
+
+  // Permit: units at once, start and stop budgets, rolling NOx.
+  const site::Permit& p = site_.permit;
+  std::string permit_detail;
+  bool permit_ok = max_running_ <= p.max_units_running;
+  for (int u = 0; u < plant.turbine_count() && permit_ok; ++u) {
+    const sim::TurbineCounters& c = plant.turbine(u).counters();
+    if (scenario_.permit_usage.starts_per_unit + c.starts > p.starts_per_unit_per_year ||
+        scenario_.permit_usage.stops_per_unit + c.stops > p.shutdowns_per_unit_per_year) {
+      permit_ok = false;
+      std::snprintf(text, sizeof text, "unit %d: %d starts and %d stops with the year's usage", u,
+                    scenario_.permit_usage.starts_per_unit + c.starts,
+                    scenario_.permit_usage.stops_per_unit + c.stops);
+      permit_detail = text;
+    }
+  }
+  const double nox_total_t = scenario_.permit_usage.nox_short_tons + nox_kg / kShortTonKg;
+  if (nox_total_t > p.nox_cap_short_tons_per_12_months) {
+    permit_ok = false;
+    std::snprintf(text, sizeof text, "rolling NOx %.3f short tons > cap %.1f", nox_total_t,
+                  p.nox_cap_short_tons_per_12_months);
+    permit_detail = text;
+  }
+  if (permit_ok) {
+    std::snprintf(text, sizeof text,
+                  "at most %d units at once (permit %d); rolling NOx %.3f of %.1f short tons",
+                  max_running_, p.max_units_running, nox_total_t,
+                  p.nox_cap_short_tons_per_12_months);
+    permit_detail = text;
+  }
+  add("permit", permit_ok, permit_detail);
+  add("no_pod_below_floor", below_floor_.empty(),
+      below_floor_.empty() ? "every pod at or above min(demand, minimum cap)"
+                           : below_floor_.front());
+  std::snprintf(text, sizeof text,
+                "%.1f s of shedding past its restore time while margin existed (allowed %.1f s)",
+                unneeded_total_s_, lim.max_unneeded_shed_s);
+  add("no_shedding_with_margin", unneeded_total_s_ <= lim.max_unneeded_shed_s, text);
+}
+
+}  // namespace scenario

@@ -1,0 +1,53 @@
+// Watches the simulated plant's truth every physics step and keeps the figures
+// a run is judged by: KPIs and the invariants' evidence.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "scenario_run.hpp"
+#include "sim/plant.hpp"
+
+namespace scenario {
+
+class RunMonitor {
+ public:
+  RunMonitor(const sim::Plant& plant, const sim::Scenario& scenario);
+
+  void observe(const sim::Plant& plant, double shed_target_mw);
+  void finish(const sim::Plant& plant, RunResult& result) const;
+
+ private:
+  void observe_units(const sim::Plant& plant);
+  void observe_pods(const sim::Plant& plant);
+
+  const sim::Scenario& scenario_;
+  const site::Site& site_;
+  // Contract.
+  double above_s_ = 0, above_run_s_ = 0, above_run_max_s_ = 0;
+  // Frequency.
+  double nadir_hz_ = 1e9, peak_hz_ = 0;
+  // Import ramp: 10 s means, and the largest change over 60 s (six of them).
+  double second_sum_ = 0;
+  int second_steps_ = 0;
+  std::array<double, 7> means_{};
+  std::array<bool, 7> means_connected_{};
+  int means_count_ = 0;
+  double second_peak_mw_ = -1e18;         // import peak within the present 10 s mean
+  std::array<double, 1> peaks_{{-1e18}};  // the previous 10 s window's peak
+  double ramp_max_ = 0;
+  // Units: short-cycling and permit.
+  std::vector<sim::TurbineState> last_state_;
+  std::vector<double> started_at_s_, stopped_at_s_;
+  std::vector<std::string> short_cycles_;
+  int max_running_ = 0;
+  // Pods.
+  std::vector<std::string> below_floor_;
+  long long step_count_ = 0;
+  // Shedding while margin exists.
+  double unneeded_run_s_ = 0, unneeded_total_s_ = 0, peak_shed_mw_ = 0;
+  double battery_start_mwh_ = 0;
+};
+
+}  // namespace scenario
