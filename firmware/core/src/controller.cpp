@@ -17,12 +17,11 @@ double nox_kg_per_mmbtu(double ppm) {
 bool on(const hal::Signal& s) {
   return s.good() && s.value > 0.5;
 }
-constexpr double kFrequencyNormalHz = 0.1;  // |f - f0| within this is normal
-constexpr double kRecoveredS = 10;          // normal this long ends an emergency
-constexpr double kBoostReleaseS = 60;       // a contingency's battery boost fades over this
-constexpr double kStartAckS = 5;
-constexpr double kPeakForgetMwPerS =
-    0.5;  // a recent peak fades slowly            // a unit that has not left Off by then failed
+constexpr double kFrequencyNormalHz = 0.1;    // |f - f0| within this is normal
+constexpr double kRecoveredS = 10;            // normal this long ends an emergency
+constexpr double kBoostReleaseS = 60;         // a contingency's battery boost fades over this
+constexpr double kStartAckS = 5;              // a unit that has not left Off by then failed
+constexpr double kPeakForgetPuPerS = 0.0002;  // of the site's full power per second
 }  // namespace
 
 Controller::Impl::Impl(const site::Site& s, const PermitUsage& usage)
@@ -48,6 +47,8 @@ Controller::Impl::Impl(const site::Site& s, const PermitUsage& usage)
   unit_was_online.assign(units.size(), 0);
   contingency_mw.assign(units.size() + 1, 0.0);
   it_compute_mw = site.it_compute_mw();
+  site_full_mw = it_compute_mw * (1 + site.facility.conversion_loss_pu + site.facility.cooling_pu) +
+                 site.facility.fixed_mw;
   overhead_pu = site.facility.conversion_loss_pu;
 }
 
@@ -152,7 +153,7 @@ void Controller::Impl::estimate(const hal::ProcessImage& img) {
   est.import_mw = est.connected ? (meter_ok ? poi.import_mw.value : balance_mw) : 0.0;
   est.import_ok = meter_ok || est.connected;  // the balance stands in for a bad meter
 
-  import_peak_mw = std::max(est.import_mw, import_peak_mw - kPeakForgetMwPerS * dt);
+  import_peak_mw = std::max(est.import_mw, import_peak_mw - kPeakForgetPuPerS * site_full_mw * dt);
   status.connected = est.connected;
   status.import_mw = est.import_mw;
   status.import_meter_suspect = est.meter_suspect;

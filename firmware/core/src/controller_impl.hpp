@@ -95,7 +95,8 @@ struct Controller::Impl {
   double now = 0, dt = 0;
   bool adopted = false;
   double it_compute_mw = 0;
-  double overhead_pu = 0;  // facility power per MW of IT, less one (at once: conversion)
+  double site_full_mw = 0;  // facility power with every pod computing
+  double overhead_pu = 0;   // facility power per MW of IT, less one (at once: conversion)
 
   // Contingency state: last scan's view, to see changes.
   bool was_connected = false;
@@ -121,7 +122,6 @@ struct Controller::Impl {
   double import_target_mw = 0;  // smoothing: the ramp-limited import
   double raw_peak_mw = 0;       // recent peak of the import without the battery
   double import_peak_mw = 0;    // recent peak of the import
-  bool battery_carries_swings = true;
   bool permit_block_noted = false;
 
   // Grid return and resynchronisation.

@@ -8,16 +8,20 @@
 namespace fw {
 
 namespace {
-constexpr double kMeanTimeConstantS = 60;  // sustained load: a one-minute mean
-constexpr double kTrendSampleS = 10;       // trend history: a sample every 10 s
-constexpr double kBatteryBridgeS = 1800;   // the battery may carry a deficit this long
-constexpr double kSocBiasPu = 0.5;         // how hard the battery is pulled back to mid charge
-constexpr double kRampUsePu = 0.8;         // use 80 % of the utility's ramp limit
-constexpr double kSetpointDeadbandMw = 0.2;
-constexpr double kSwingSocHysteresisPu = 0.05;
+constexpr double kMeanTimeConstantS = 60;    // sustained load: a one-minute mean
+constexpr double kTrendSampleS = 10;         // trend history: a sample every 10 s
+constexpr double kBatteryBridgeS = 1800;     // the battery may carry a deficit this long
+constexpr double kSocBiasPu = 0.5;           // how hard the battery is pulled back to mid charge
+constexpr double kRampUsePu = 0.8;           // use 80 % of the utility's ramp limit
+constexpr double kSetpointDeadbandMw = 0.2;  // fewer writes: devices keep the last setpoint
 constexpr double kStopHysteresisOfNeedPu = 0.05;  // of the turbines' need
-constexpr double kPeakForgetMwPerS = 0.5;  // the recent peak of the raw import fades slowly  //
-                                           // fewer writes: devices keep the last setpoint
+constexpr double kIslandMinSocPu = 0.02;
+constexpr double kRechargePu = 0.1;  // of battery power: the units' extra output to recharge it //
+                                     // islanded: the battery runs to near empty
+// A recent peak fades at this share of the site's full power per second: slowly
+// enough that a checkpoint's idle minute does not let the units unload before
+// the job's compute phase returns in one step.
+constexpr double kPeakForgetPuPerS = 0.0002;
 }  // namespace
 
 int Controller::Impl::pick_unit_to_start() const {
@@ -121,25 +125,22 @@ void Controller::Impl::plant_dispatch(hal::Commands& out) {
   // Sustained need beyond the contract, counting the GPU load held back (turbines
   // start to give it back), and where the trend takes it within a start.
   const double held_back_mw = shed.target_mw() * (1 + overhead_pu + site.facility.cooling_pu);
-  // While the battery is above its reserve it carries the swings around the mean;
-  // below it, the units must carry the peaks themselves while it recharges.
-  load_peak_mw = std::max(est.load_mw, load_peak_mw - kPeakForgetMwPerS * dt);
-  // With hysteresis, so that a state of charge hovering at the reserve does not
-  // start and stop units.
-  const double reserve_soc = site.battery.soc_min_pu + cfg.battery_reserve_pu;
-  if (!site.has_battery || !est.battery_ok || est.soc_pu < reserve_soc)
-    battery_carries_swings = false;
-  else if (est.soc_pu > reserve_soc + kSwingSocHysteresisPu)
-    battery_carries_swings = true;
-  const double need_mw =
-      (battery_carries_swings ? load_mean_mw : load_peak_mw) + held_back_mw - limit;
-  // A unit stops only if the rest would carry the peaks too, unless the battery is
-  // well charged: otherwise its losses bring the state of charge back down within
-  // the hour and the unit would start again.
+  // The units carry the load's recent peak beyond the contract: the battery then
+  // answers only the fast part of each swing (it is held where a jump to the peak
+  // cannot breach the contract, see plant_battery), and its charge stays even. Were
+  // the units to carry only the mean, the battery would carry every peak and drain.
+  load_peak_mw = std::max(est.load_mw, load_peak_mw - kPeakForgetPuPerS * site_full_mw * dt);
+  // Running units also make room for the battery to recharge when it is below mid
+  // charge; below its reserve, recharging is reason enough to start one.
   const double mid_soc = 0.5 * (site.battery.soc_min_pu + site.battery.soc_max_pu);
-  const bool battery_well_charged = site.has_battery && est.battery_ok && est.soc_pu >= mid_soc;
-  const double stop_need_mw =
-      (battery_well_charged ? load_mean_mw : load_peak_mw) + held_back_mw - limit;
+  const double recharge_mw =
+      site.has_battery && est.battery_ok
+          ? std::clamp((mid_soc - est.soc_pu) / (mid_soc - site.battery.soc_min_pu), 0.0, 1.0) *
+                kRechargePu * site.battery.power_mw
+          : 0.0;
+  const bool below_reserve = site.has_battery && est.battery_ok &&
+                             est.soc_pu < site.battery.soc_min_pu + cfg.battery_reserve_pu;
+  const double need_mw = load_peak_mw + held_back_mw - limit + (below_reserve ? recharge_mw : 0.0);
   double committed = 0, next_start_s = 0;
   for (size_t u = 0; u < units.size(); ++u) {
     const UnitState s = machines[u].state();
@@ -189,8 +190,8 @@ void Controller::Impl::plant_dispatch(hal::Commands& out) {
     // more than a unit's share, and a stop followed by a start wears the permit.
     const double hysteresis =
         std::max(cfg.stop_hysteresis_pu * units[static_cast<size_t>(stop)].rating_mw,
-                 kStopHysteresisOfNeedPu * std::max(0.0, stop_need_mw));
-    if (std::max({need_mw, stop_need_mw, predicted_mw}) + hysteresis <= std::max(0.0, rest) &&
+                 kStopHysteresisOfNeedPu * std::max(0.0, need_mw));
+    if (std::max(need_mw, predicted_mw) + hysteresis <= std::max(0.0, rest) &&
         status.units_starting == 0 && shed.target_mw() <= 0) {
       if (surplus_since_s < 0) surplus_since_s = now;
       if (now - surplus_since_s >= cfg.add_off_delay_s) {
@@ -203,7 +204,7 @@ void Controller::Impl::plant_dispatch(hal::Commands& out) {
   }
   // Units carry the sustained need, and whatever the import's ramp limit holds back
   // (after a reconnection, the transfer to the grid goes at the utility's pace).
-  share_setpoints(std::max(need_mw, load_mean_mw - import_target_mw), out);
+  share_setpoints(std::max(need_mw + recharge_mw, load_mean_mw - import_target_mw), out);
 }
 
 // Islanded: units carry the load with reserve; the battery bridges; shed what is left.
@@ -273,7 +274,7 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
     // jumps to its recent peak before the next scan: the battery answers a scan
     // and a response lag late, and a training swing's edge is a step. Near the
     // contract this means less charging in the troughs, or discharging through them.
-    raw_peak_mw = std::max(raw_mw, raw_peak_mw - kPeakForgetMwPerS * dt);
+    raw_peak_mw = std::max(raw_mw, raw_peak_mw - kPeakForgetPuPerS * site_full_mw * dt);
     cmd = std::max(cmd, raw_peak_mw - (site.grid.import_contract_mw - 0.5 * cfg.import_margin_mw));
   } else {
     // Islanded: bridge what the units cannot carry, and answer frequency like a governor.
@@ -282,6 +283,10 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
     if (est.bus_hz_ok) cmd += (f0 - est.bus_hz) / f0 / cfg.battery_frequency_droop_pu * p_max;
     import_target_mw = 0;
   }
+  // Below its reserve, a connected battery stops carrying the site: it recharges,
+  // and what the contract cannot take is held back from the GPUs (hold_limits).
+  if (est.connected && est.soc_pu < site.battery.soc_min_pu + cfg.battery_reserve_pu)
+    cmd = std::min(cmd, 0.0);
   // State of charge limits: never ask for what the cells cannot give.
   if (est.soc_pu <= site.battery.soc_min_pu + 0.01) cmd = std::min(cmd, 0.0);
   if (est.soc_pu >= site.battery.soc_max_pu - 0.01) cmd = std::max(cmd, 0.0);
@@ -292,12 +297,13 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
 
 // What neither the battery nor the units can hold must come off the GPUs.
 void Controller::Impl::hold_limits(hal::Commands& out) {
-  // The battery counts only while above its reserve for contingencies and islanding.
-  const double battery_left =
-      site.has_battery && est.battery_ok &&
-              est.soc_pu > site.battery.soc_min_pu + (est.connected ? cfg.battery_reserve_pu : 0.02)
-          ? site.battery.power_mw - est.battery_mw
-          : 0.0;
+  // Connected, the battery holds the contract only above its reserve: the reserve
+  // is for contingencies and islanding. Islanded, all of its charge is there to use.
+  const double floor_soc =
+      site.battery.soc_min_pu + (est.connected ? cfg.battery_reserve_pu : kIslandMinSocPu);
+  const double battery_left = site.has_battery && est.battery_ok && est.soc_pu > floor_soc
+                                  ? site.battery.power_mw - est.battery_mw
+                                  : 0.0;
   if (est.connected) {
     const double over_mw =
         est.import_mw - site.grid.import_contract_mw + 0.5 * cfg.import_margin_mw;
