@@ -33,23 +33,8 @@ struct Options {
 };
 
 void log_entry(const fw::LogEntry& e) {
-  if (e.machine == fw::MachineId::kController) {
-    spdlog::info("t={:.2f}s controller: {}", e.t_s, e.cause.data());
-  } else if (e.machine == fw::MachineId::kSupervisor) {
-    const auto level = e.transition ? spdlog::level::info : spdlog::level::warn;
-    spdlog::log(level, "t={:.2f}s supervisor: {} -> {} on {} ({}){}", e.t_s,
-                fw::to_string(static_cast<fw::Mode>(e.from)),
-                fw::to_string(static_cast<fw::Mode>(e.to)),
-                fw::to_string(static_cast<fw::SupervisorEvent>(e.event)), e.cause.data(),
-                e.transition ? "" : " [no transition]");
-  } else {
-    const auto level = e.transition ? spdlog::level::info : spdlog::level::warn;
-    spdlog::log(level, "t={:.2f}s unit {}: {} -> {} on {} ({}){}", e.t_s, e.index,
-                fw::to_string(static_cast<fw::UnitState>(e.from)),
-                fw::to_string(static_cast<fw::UnitState>(e.to)),
-                fw::to_string(static_cast<fw::UnitEvent>(e.event)), e.cause.data(),
-                e.transition ? "" : " [no transition]");
-  }
+  const bool quiet_event = e.machine != fw::MachineId::kController && !e.transition;
+  spdlog::log(quiet_event ? spdlog::level::warn : spdlog::level::info, "{}", fw::describe(e));
 }
 
 int run(const Options& o) {

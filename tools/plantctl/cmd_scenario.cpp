@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "scenario_run.hpp"
@@ -71,6 +72,47 @@ void run(const RunArgs& a) {
   if (!r.all_pass()) throw CLI::RuntimeError(1);
 }
 
+// Both controllers on each scenario, side by side, with the ratios.
+void compare(const std::vector<std::string>& files) {
+  double plant_total = 0, baseline_total = 0;
+  bool all_pass = true;
+  std::printf("%-28s %-9s %12s %10s %10s %12s %8s %6s\n", "scenario", "controller", "curtailed MWh",
+              "nadir Hz", "ramp MW/min", "above cont. s", "starts", "pass");
+  for (const std::string& file : files) {
+    sim::ScenarioLoad loaded = sim::load_scenario_file(file);
+    if (!loaded.errors.empty()) {
+      for (const auto& d : loaded.errors)
+        std::cerr << d.str() << "\n";
+      throw CLI::RuntimeError(1);
+    }
+    for (site::ControllerKind kind :
+         {site::ControllerKind::kPlant, site::ControllerKind::kBaseline}) {
+      scenario::RunOptions options;
+      options.controller = kind;
+      const scenario::RunResult r = scenario::run_scenario(*loaded.scenario, *loaded.site, options);
+      const scenario::Kpis& k = r.kpis;
+      int failed = 0;
+      for (const scenario::Invariant& i : r.invariants)
+        failed += i.pass ? 0 : 1;
+      std::printf("%-28s %-9s %12.3f %10.3f %10.2f %12.2f %8d %6s\n",
+                  r.scenario.substr(0, 28).c_str(), site::to_string(kind), k.curtailed_mwh,
+                  k.freq_nadir_hz, k.import_ramp_max_mw_per_min, k.contract_violation_s,
+                  k.turbine_starts, failed ? ("FAIL " + std::to_string(failed)).c_str() : "ok");
+      if (kind == site::ControllerKind::kPlant) {
+        plant_total += k.curtailed_mwh;
+        all_pass &= failed == 0;
+      } else {
+        baseline_total += k.curtailed_mwh;
+      }
+    }
+  }
+  std::printf("curtailed GPU energy over the set: this controller %.3f MWh, baseline %.3f MWh",
+              plant_total, baseline_total);
+  if (baseline_total > 0) std::printf(" (ratio %.2f)", plant_total / baseline_total);
+  std::printf("\n");
+  if (!all_pass) throw CLI::RuntimeError(1);
+}
+
 }  // namespace
 
 void add_scenario_commands(CLI::App& app) {
@@ -89,6 +131,13 @@ void add_scenario_commands(CLI::App& app) {
       ->check(CLI::Range(0.01, 3600.0));
   cmd->add_flag("-v,--verbose", args->verbose, "Print every transition, note and refusal");
   cmd->callback([args] { run(*args); });
+
+  auto files = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmp = group->add_subcommand("compare",
+                                        "Run scenarios with this controller and the baseline; exit "
+                                        "1 if this one breaks an invariant");
+  cmp->add_option("FILES", *files, "Scenario files (TOML)")->required()->check(CLI::ExistingFile);
+  cmp->callback([files] { compare(*files); });
 }
 
 }  // namespace plantctl

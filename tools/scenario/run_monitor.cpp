@@ -190,6 +190,11 @@ void RunMonitor::finish(const sim::Plant& plant, RunResult& r) const {
   std::snprintf(text, sizeof text, "longest spell above %.1f MW: %.2f s (allowed %.2f s)",
                 site_.grid.import_contract_mw, above_run_max_s_, lim.max_contract_violation_s);
   add("contract", above_run_max_s_ <= lim.max_contract_violation_s, text);
+  const double allowed_total_s =
+      std::max(10.0, lim.max_contract_violation_s_per_day * plant.time_s() / 86400.0);
+  std::snprintf(text, sizeof text, "%.2f s above %.1f MW in all (allowed %.2f s)", above_s_,
+                site_.grid.import_contract_mw, allowed_total_s);
+  add("contract_total", above_s_ <= allowed_total_s, text);
   std::snprintf(text, sizeof text, "nadir %.3f Hz (allowed >= %.2f Hz)", k.freq_nadir_hz,
                 lim.min_frequency_hz);
   add("frequency_nadir", k.freq_nadir_hz >= lim.min_frequency_hz, text);

@@ -14,42 +14,6 @@
 
 namespace scenario {
 
-namespace {
-
-const char* machine_name(fw::MachineId m) {
-  switch (m) {
-    case fw::MachineId::kSupervisor:
-      return "supervisor";
-    case fw::MachineId::kTurbine:
-      return "unit";
-    case fw::MachineId::kController:
-      return "controller";
-  }
-  return "?";
-}
-
-std::string describe(const fw::LogEntry& e) {
-  char text[200];
-  if (e.machine == fw::MachineId::kController) {
-    std::snprintf(text, sizeof text, "t=%.2f s controller: %s", e.t_s, e.cause.data());
-  } else if (e.machine == fw::MachineId::kSupervisor) {
-    const auto from = static_cast<fw::Mode>(e.from), to = static_cast<fw::Mode>(e.to);
-    const auto ev = static_cast<fw::SupervisorEvent>(e.event);
-    std::snprintf(text, sizeof text, "t=%.2f s supervisor: %s -> %s on %s (%s)%s", e.t_s,
-                  fw::to_string(from), fw::to_string(to), fw::to_string(ev), e.cause.data(),
-                  e.transition ? "" : " [no transition]");
-  } else {
-    const auto from = static_cast<fw::UnitState>(e.from), to = static_cast<fw::UnitState>(e.to);
-    const auto ev = static_cast<fw::UnitEvent>(e.event);
-    std::snprintf(text, sizeof text, "t=%.2f s %s %d: %s -> %s on %s (%s)%s", e.t_s,
-                  machine_name(e.machine), e.index, fw::to_string(from), fw::to_string(to),
-                  fw::to_string(ev), e.cause.data(), e.transition ? "" : " [no transition]");
-  }
-  return text;
-}
-
-}  // namespace
-
 bool RunResult::all_pass() const {
   for (const Invariant& i : invariants)
     if (!i.pass) return false;
@@ -111,7 +75,7 @@ RunResult run_scenario(const sim::Scenario& scenario, const site::Site& site_in,
       io.write(commands, now);
       fw::EventLog& log = controller.log();
       for (std::size_t k = 0; k < log.size(); ++k)
-        result.log.push_back(describe(log.at(k)));
+        result.log.push_back(fw::describe(log.at(k)));
       log.clear();
       for (int k = 0; k < io.refusal_count(); ++k) {
         const hal::WriteRefusal& w = io.refusal(k);

@@ -18,7 +18,6 @@ constexpr double kGovernorShareBeforeNadir = 0.3;
 constexpr double kAllowedDeviationHz = 0.5;
 constexpr double kNormalBandHz = 0.1;
 constexpr double kIslandBatteryMinSocPu = 0.05;  // above its minimum: counts as island supply
-constexpr double kDesignMarginPu = 0.8;          // plan for 80 % of the allowed deviation
 constexpr double kGridFollowingShareBeforeNadir = 0.5;  // [assumption]
 }  // namespace
 
@@ -34,14 +33,13 @@ void Controller::Impl::shed_at_least(double mw, const char* cause) {
 // For each credible contingency: the IT power to shed in the same scan it is seen.
 void Controller::Impl::precompute_contingencies() {
   const double f0 = site.grid.nominal_frequency_hz;
-  // What the battery gives before the nadir: a grid-forming battery answers along
-  // its droop at once, so within the allowed deviation (with a design margin); a
-  // grid-following one only after the next scan and its response lag.
+  // What the battery takes over: a grid-forming battery at once along its droop,
+  // then to its rating as the controller commands it; a grid-following one only
+  // after the next scan and its response lag. GPU caps act only after their lag
+  // (0.5 s), later than a battery-held nadir: shedding for a loss the battery can
+  // carry would cost GPU work and not lift the nadir.
   double battery_mw = battery_discharge_headroom_mw();
-  if (site.has_battery && site.battery.grid_forming)
-    battery_mw = std::min(battery_mw, kDesignMarginPu * kAllowedDeviationHz / f0 /
-                                          site.battery.droop_pu * site.battery.power_mw);
-  else
+  if (!(site.has_battery && site.battery.grid_forming))
     battery_mw *= kGridFollowingShareBeforeNadir;
   // Grid loss: the import must be met at once by the battery and the online units.
   {

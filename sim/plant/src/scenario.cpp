@@ -139,6 +139,8 @@ void read_run_sections(TomlReader& root, const site::Site* st, Scenario& s) {
   if (auto t = root.table("invariants")) {
     InvariantLimits& l = s.invariants;
     t->number("max_contract_violation_s", l.max_contract_violation_s, Range::at_least(0));
+    t->number("max_contract_violation_s_per_day", l.max_contract_violation_s_per_day,
+              Range::at_least(0));
     t->number("min_frequency_hz", l.min_frequency_hz, Range::open(40, 70));
     t->number("max_frequency_hz", l.max_frequency_hz, Range::open(40, 70));
     t->boolean("allow_blackout", l.allow_blackout);

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace fw {
@@ -48,5 +49,9 @@ class EventLog {
   std::size_t head_ = 0, count_ = 0;
   std::uint64_t total_ = 0, dropped_ = 0;
 };
+
+// One line of text for an entry ("t=12.30 s unit 3: Starting -> Online on Running
+// (unit reports online)"). Allocates: for the shells, never inside the step.
+std::string describe(const LogEntry& e);
 
 }  // namespace fw

@@ -67,8 +67,11 @@ struct PermitUsageAtStart {
 // Pass/fail thresholds a run is judged by (docs/scenarios.md).
 struct InvariantLimits {
   double max_contract_violation_s = 2.0;  // import above the contract, in a row
-  double min_frequency_hz = 59.3;         // nadir while energised: above the first UFLS stage
-  double max_frequency_hz = 60.5;         // peak while energised
+  // Import above the contract in all, per day of scenario (at least 10 s): short
+  // spells add up, and a utility counts them [assumption].
+  double max_contract_violation_s_per_day = 60.0;
+  double min_frequency_hz = 59.3;  // nadir while energised: above the first UFLS stage
+  double max_frequency_hz = 60.5;  // peak while energised
   bool allow_blackout = false;
   double max_unneeded_shed_s = 0;  // shedding beyond its restore time while margin exists
 };
