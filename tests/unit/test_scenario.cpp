@@ -128,3 +128,36 @@ TEST_CASE("events land in their step and act on the plant", "[scenario]") {
   CHECK(plant.true_value(import_point) == 0.0);  // islanded: no import
   CHECK(plant.state().units_online == 15);
 }
+
+TEST_CASE("operator command events reach the plant's devices", "[scenario]") {
+  auto r = sim::load_scenario_string(scenario_with("[[event]]\n"
+                                                   "at_s = 1.0\n"
+                                                   "type = \"turbine_start\"\n"
+                                                   "turbine = 2\n"
+                                                   "[[event]]\n"
+                                                   "at_s = 1.0\n"
+                                                   "type = \"pod_cap\"\n"
+                                                   "pod = 3\n"
+                                                   "mw = 0.6\n"
+                                                   "[[event]]\n"
+                                                   "at_s = 1.0\n"
+                                                   "type = \"battery_setpoint\"\n"
+                                                   "mw = -20\n"
+                                                   "[[event]]\n"
+                                                   "at_s = 2.0\n"
+                                                   "type = \"breaker_open\"\n",
+                                                   5.0),
+                                     "x.toml");
+  REQUIRE(r.errors.empty());
+  sim::Plant plant(*r.site, sim::PlantOptions{r.scenario->step_s, r.scenario->seed});
+  sim::ScenarioPlayer player(plant, *r.scenario);
+  player.initialise();
+  player.run([](const sim::Plant&) {});
+  for (const sim::AppliedEvent& e : player.applied())
+    CHECK(e.result == sim::CommandResult::kAccepted);
+  CHECK(plant.turbine(2).state() == sim::TurbineState::kPurging);
+  CHECK(plant.pods().cap_command_mw(3) == Approx(0.6));
+  CHECK(plant.battery()->setpoint_mw() == Approx(-20));
+  CHECK(plant.state().islanded);
+  CHECK(plant.grid().last_trip() == sim::BreakerTrip::kCommanded);
+}

@@ -75,3 +75,29 @@ TEST_CASE(
   CHECK(baseline.kpis.freq_nadir_hz < 59.5);
   CHECK(plant.kpis.curtailed_mwh < baseline.kpis.curtailed_mwh);
 }
+
+TEST_CASE(
+    "an operator in manual control stops automatic dispatch; back in auto the controller "
+    "adopts the plant and dispatches again",
+    "[scenario-run][manual]") {
+  const std::string site = std::string(PLANT_SOURCE_DIR) + "/config/colossus-100k.toml";
+  // A lasting 60 MW rise at 10 min with the battery near its reserve needs units.
+  const std::string text = "[scenario]\nname = \"manual\"\nsite = \"" + site +
+                           "\"\nduration_s = 3600\n[initial]\nbattery_soc_pu = 0.42\n"
+                           "[[event]]\nat_s = 60\ntype = \"operator_manual\"\n"
+                           "[[event]]\nat_s = 600\ntype = \"load_surge\"\nmw = 60\n"
+                           "[[event]]\nat_s = 1800\ntype = \"operator_auto\"\n";
+  sim::ScenarioLoad loaded = sim::load_scenario_string(text, "manual.toml");
+  REQUIRE(loaded.errors.empty());
+  const scenario::RunResult r = scenario::run_scenario(*loaded.scenario, *loaded.site, {});
+  double first_start_s = -1, manual_s = -1, auto_s = -1;
+  for (const std::string& line : r.log) {
+    const double t = std::stod(line.substr(line.find("t=") + 2));
+    if (line.find("-> Manual") != std::string::npos && manual_s < 0) manual_s = t;
+    if (line.find("Manual -> ") != std::string::npos && auto_s < 0) auto_s = t;
+    if (line.find("StartCmd") != std::string::npos && first_start_s < 0) first_start_s = t;
+  }
+  CHECK(manual_s == Approx(60.01).margin(0.2));
+  CHECK(auto_s == Approx(1800.01).margin(0.2));
+  CHECK(first_start_s > auto_s);  // no unit started while the operator had control
+}

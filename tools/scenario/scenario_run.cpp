@@ -61,17 +61,23 @@ RunResult run_scenario(const sim::Scenario& scenario, const site::Site& site_in,
   const long long progress_every = std::max(1LL, steps / 100);
   std::size_t events_logged = 0;
   const auto wall_start = std::chrono::steady_clock::now();
-  const fw::OperatorInputs op;
+  fw::OperatorInputs op;
   for (long long i = 0; i < steps; ++i) {
     player.apply_due();
-    for (; events_logged < player.applied().size(); ++events_logged)
-      result.log.push_back("scenario event " + player.applied()[events_logged].text);
+    for (; events_logged < player.applied().size(); ++events_logged) {
+      const sim::AppliedEvent& applied = player.applied()[events_logged];
+      result.log.push_back("scenario event " + applied.text);
+      // Operator requests reach the controller at its next scan.
+      if (applied.event->type == sim::EventType::kOperatorManual) op.manual_request = true;
+      if (applied.event->type == sim::EventType::kOperatorAuto) op.auto_request = true;
+    }
     plant.step();
     // The scan reads the plant as the last step left it.
     if (i % scan_steps == 0) {
       const double now = plant.time_s();
       io.read(image, now);
       controller.step(image, op, now, commands);
+      op = fw::OperatorInputs{};
       io.write(commands, now);
       fw::EventLog& log = controller.log();
       for (std::size_t k = 0; k < log.size(); ++k)

@@ -59,6 +59,8 @@ constexpr EventSpec kSpecs[] = {
     {"battery_setpoint", EventType::kBatterySetpoint, kMw},
     {"breaker_close", EventType::kBreakerClose, kNone},
     {"breaker_open", EventType::kBreakerOpen, kNone},
+    {"operator_manual", EventType::kOperatorManual, kNone},
+    {"operator_auto", EventType::kOperatorAuto, kNone},
 };
 
 const site::Choices<int>& event_choices() {

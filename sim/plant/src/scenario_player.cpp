@@ -72,6 +72,9 @@ CommandResult ScenarioPlayer::apply(const Event& e) {
       return p.breaker_close();
     case EventType::kBreakerOpen:
       return p.breaker_open();
+    case EventType::kOperatorManual:
+    case EventType::kOperatorAuto:
+      break;  // for the controller's shell, not the plant
   }
   return CommandResult::kAccepted;
 }

@@ -37,6 +37,9 @@ enum class EventType : std::uint8_t {
   kBatterySetpoint,
   kBreakerClose,
   kBreakerOpen,
+  // Operator requests to the controller (SCADA, later); the plant ignores them.
+  kOperatorManual,
+  kOperatorAuto,
 };
 
 const char* to_string(EventType t);
