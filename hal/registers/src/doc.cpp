@@ -1,0 +1,59 @@
+// docs/register-maps.md, rendered from the register tables.
+#include <cstdio>
+#include <string>
+
+#include "hal/registers.hpp"
+
+namespace hal::regs {
+
+namespace {
+std::string scale_text(double scale) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", scale);
+  return text;
+}
+}  // namespace
+
+std::string render_register_maps_markdown() {
+  std::string md =
+      "# Register maps\n\n"
+      "Generated from `hal/registers/src/maps.cpp` by `regdoc` "
+      "(`build/ci/tools/regdoc/regdoc > docs/register-maps.md`); a test fails when this file "
+      "is stale. The same tables drive the simulator's device servers, the controller's Modbus "
+      "client and `plantctl regs`.\n\n"
+      "## Conventions\n\n"
+      "- Addresses are 0-based protocol addresses (add 1 for the 1-based numbering some tools "
+      "show; mbpoll's `-0` flag takes them as they are).\n"
+      "- Input registers are read with function code 4, holding registers with 3 and written "
+      "with 6 (one register) or 16 (several).\n"
+      "- 32-bit values take two registers, **high word first** (big-endian word order); signed "
+      "values are two's complement.\n"
+      "- Engineering value = raw value x scale.\n"
+      "- Refusals: exception 1 (illegal function), 2 (illegal data address), 3 (illegal data "
+      "value: out of range, nothing changed), 6 (server device busy: not possible in the "
+      "device's present state).\n\n";
+  for (const DeviceMap* m : all_maps()) {
+    md += "## " + std::string(m->name) + "\n\n" + m->meaning + ".\n\n";
+    md += "| table | address | name | type | scale | unit | access | meaning |\n";
+    md += "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
+    for (const Register& r : m->registers) {
+      const int n = words(r.type);
+      std::string address = std::to_string(r.address);
+      if (n == 2) address += "-" + std::to_string(r.address + 1);
+      md += "| " + std::string(to_string(r.table)) + " | " + address + " | `" + r.name + "` | " +
+            to_string(r.type) + " | " + scale_text(r.scale) + " | " + r.unit + " | " +
+            to_string(r.access) + " | " + r.meaning + " |\n";
+    }
+    for (const Register& r : m->registers) {
+      if (r.bits.empty()) continue;
+      md += "\n`" + std::string(r.name) +
+            "` bits:\n\n| bit | name | meaning |\n| --- | --- | --- |\n";
+      for (const Bit& b : r.bits)
+        md += "| " + std::to_string(b.bit) + " | `" + b.name + "` | " + b.meaning + " |\n";
+    }
+    md += "\n";
+  }
+  return md;
+}
+
+}  // namespace hal::regs
