@@ -7,26 +7,8 @@ constexpr std::size_t kMaxRefusalsPerScan = 256;
 }
 
 TurbineStatus status_of(sim::TurbineState s) {
-  switch (s) {
-    case sim::TurbineState::kOff:
-      return TurbineStatus::kOff;
-    case sim::TurbineState::kPurging:
-    case sim::TurbineState::kIgniting:
-    case sim::TurbineState::kAccelerating:
-    case sim::TurbineState::kSynchronising:
-      return TurbineStatus::kStarting;
-    case sim::TurbineState::kLoading:
-      return TurbineStatus::kLoading;
-    case sim::TurbineState::kOnline:
-      return TurbineStatus::kOnline;
-    case sim::TurbineState::kUnloading:
-      return TurbineStatus::kStopping;
-    case sim::TurbineState::kCooldown:
-      return TurbineStatus::kCooldown;
-    case sim::TurbineState::kTripped:
-      return TurbineStatus::kTripped;
-  }
-  return TurbineStatus::kTripped;
+  // The simulated unit's own status code (the register map's) is the HAL's.
+  return static_cast<TurbineStatus>(sim::status_code(s));
 }
 
 SimIo::SimIo(sim::Plant& plant, const SimIoOptions& options)

@@ -50,6 +50,29 @@ const char* to_string(TurbineState s) {
   return "?";
 }
 
+std::uint16_t status_code(TurbineState s) {
+  switch (s) {
+    case TurbineState::kOff:
+      return 0;
+    case TurbineState::kPurging:
+    case TurbineState::kIgniting:
+    case TurbineState::kAccelerating:
+    case TurbineState::kSynchronising:
+      return 1;
+    case TurbineState::kLoading:
+      return 2;
+    case TurbineState::kOnline:
+      return 3;
+    case TurbineState::kUnloading:
+      return 4;
+    case TurbineState::kCooldown:
+      return 5;
+    case TurbineState::kTripped:
+      return 6;
+  }
+  return 6;
+}
+
 const char* to_string(TripCause c) {
   switch (c) {
     case TripCause::kNone:

@@ -29,6 +29,10 @@ enum class TurbineState : std::uint8_t {
 enum class TripCause : std::uint8_t { kNone, kCommanded, kFailToStart, kUnderfrequency };
 
 const char* to_string(TurbineState s);
+// The unit controller's coarse status code, as its Modbus status register reports
+// it (docs/register-maps.md): 0 off, 1 starting, 2 loading, 3 online, 4 stopping,
+// 5 cooldown, 6 tripped.
+std::uint16_t status_code(TurbineState s);
 const char* to_string(TripCause c);
 
 // Counters a permit and maintenance care about.

@@ -1,0 +1,257 @@
+#include "sim/device_bank.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+namespace sim {
+
+namespace {
+using hal::regs::DeviceKind;
+using hal::regs::Register;
+using hal::regs::Table;
+
+constexpr std::uint8_t kIllegalAddress =
+    static_cast<std::uint8_t>(hal::regs::Exception::kIllegalDataAddress);
+constexpr std::uint8_t kIllegalValue =
+    static_cast<std::uint8_t>(hal::regs::Exception::kIllegalDataValue);
+constexpr std::uint8_t kBusy = static_cast<std::uint8_t>(hal::regs::Exception::kServerDeviceBusy);
+
+std::uint8_t exception_for(CommandResult r) {
+  switch (r) {
+    case CommandResult::kAccepted:
+      return 0;
+    case CommandResult::kOutOfRange:
+      return kIllegalValue;
+    case CommandResult::kNotPermitted:
+      return kBusy;
+    case CommandResult::kNoResponse:
+      return kBusy;
+  }
+  return kBusy;
+}
+
+bool is(const Register& r, const char* name) {
+  return std::strcmp(r.name, name) == 0;
+}
+}  // namespace
+
+DeviceBank::DeviceBank(Plant& plant) : plant_(plant) {
+  devices_.push_back({DeviceKind::kPoi, 0});
+  if (plant.battery()) devices_.push_back({DeviceKind::kBattery, 0});
+  for (int u = 0; u < plant.turbine_count(); ++u)
+    devices_.push_back({DeviceKind::kTurbine, u});
+  for (int p = 0; p < plant.pods().size(); ++p)
+    devices_.push_back({DeviceKind::kPodGateway, p});
+  controller_heartbeat_.assign(devices_.size(), 0);
+  gateways_.assign(static_cast<size_t>(plant.pods().size()), PodGatewayState{});
+}
+
+int DeviceBank::find(DeviceKind kind, int index) const {
+  for (size_t i = 0; i < devices_.size(); ++i)
+    if (devices_[i].kind == kind && devices_[i].index == index) return static_cast<int>(i);
+  return -1;
+}
+
+int DeviceBank::device_number(const DeviceId& d) const {
+  const Measurements& m = plant_.measurements();
+  switch (d.kind) {
+    case DeviceKind::kPoi:
+      return m.poi_device();
+    case DeviceKind::kBattery:
+      return m.battery_device();
+    case DeviceKind::kTurbine:
+      return m.turbine_device(d.index);
+    case DeviceKind::kPodGateway:
+      return m.pod_device(d.index);
+  }
+  return 0;
+}
+
+// The engineering value behind a register. Measured quantities come through the
+// plant's measurement layer, so a frozen or stuck sensor shows on the wire too.
+double DeviceBank::value_of(const DeviceId& d, const Register& r) const {
+  Plant& plant = plant_;
+  const std::string i = std::to_string(d.index);
+  auto measured = [&](const std::string& point) {
+    return plant.measure(plant.measurements().find_point(point)).value;
+  };
+  if (is(r, "device_heartbeat")) return std::fmod(std::floor(plant.time_s()), 65536.0);
+  if (is(r, "controller_heartbeat"))
+    return controller_heartbeat_[static_cast<size_t>(find(d.kind, d.index))];
+  if (is(r, "command")) return 0;
+  switch (d.kind) {
+    case DeviceKind::kPoi:
+      if (is(r, "status"))
+        return (measured("poi.breaker_closed") > 0.5 ? 1 : 0) +
+               (measured("poi.grid_available") > 0.5 ? 2 : 0) + (plant.grid().closing() ? 4 : 0);
+      if (is(r, "import_mw")) return measured("poi.import_mw");
+      if (is(r, "grid_frequency_hz")) return measured("poi.grid_frequency_hz");
+      if (is(r, "bus_frequency_hz")) return measured("poi.bus_frequency_hz");
+      if (is(r, "rocof_hz_per_s")) return measured("poi.rocof_hz_per_s");
+      if (is(r, "voltage_pu")) return measured("poi.voltage_pu");
+      if (is(r, "facility_load_mw")) return measured("poi.facility_load_mw");
+      break;
+    case DeviceKind::kTurbine: {
+      const Turbine& t = plant.turbine(d.index);
+      if (is(r, "status"))
+        return status_code(static_cast<TurbineState>(measured("turbine." + i + ".state")));
+      if (is(r, "power_mw")) return measured("turbine." + i + ".power_mw");
+      if (is(r, "setpoint_readback_mw") || is(r, "setpoint_mw"))
+        return measured("turbine." + i + ".setpoint_mw");
+      if (is(r, "run_hours")) return measured("turbine." + i + ".run_hours");
+      if (is(r, "starts")) return t.counters().starts;
+      if (is(r, "stops")) return t.counters().stops;
+      if (is(r, "trip_cause")) return static_cast<double>(t.trip_cause());
+      break;
+    }
+    case DeviceKind::kPodGateway: {
+      const PodFleet& pods = plant.pods();
+      const PodGatewayState& g = gateways_[static_cast<size_t>(d.index)];
+      if (is(r, "status"))
+        return (pods.cap_mw(d.index) < pods.compute_mw(d.index) ? 1 : 0) +
+               (pods.floor_mw(d.index) > 0 ? 2 : 0) + (g.safe_cap_active ? 4 : 0);
+      if (is(r, "power_mw")) return measured("pod." + i + ".power_mw");
+      if (is(r, "cap_in_effect_mw")) return measured("pod." + i + ".cap_mw");
+      if (is(r, "floor_in_effect_mw")) return measured("pod." + i + ".floor_mw");
+      if (is(r, "compute_mw")) return pods.compute_mw(d.index);
+      if (is(r, "min_cap_mw")) return pods.min_cap_mw(d.index);
+      if (is(r, "cap_mw")) return pods.cap_command_mw(d.index);
+      if (is(r, "floor_mw")) return pods.floor_command_mw(d.index);
+      if (is(r, "safe_cap_mw")) return g.safe_cap_mw;
+      if (is(r, "heartbeat_timeout_s")) return g.timeout_s;
+      break;
+    }
+    case DeviceKind::kBattery: {
+      const Battery& b = *plant.battery();
+      if (is(r, "status")) return (b.limited() ? 1 : 0) + (b.params().grid_forming ? 2 : 0);
+      if (is(r, "power_mw")) return measured("battery.power_mw");
+      if (is(r, "soc_pu")) return measured("battery.soc_pu");
+      if (is(r, "setpoint_readback_mw") || is(r, "setpoint_mw")) return b.setpoint_mw();
+      break;
+    }
+  }
+  return 0;
+}
+
+Reply DeviceBank::read(int device, Table table, std::uint16_t address, std::uint16_t count,
+                       std::uint16_t* out) {
+  const DeviceId& d = devices_[static_cast<size_t>(device)];
+  if (plant_.measurements().silent(device_number(d), plant_.time_s())) return {Answer::kSilent, 0};
+  const hal::regs::DeviceMap& map = hal::regs::device_map(d.kind);
+  const int first = address, last = address + count - 1;
+  // Every address asked for must belong to a register (exception 2 otherwise).
+  for (int a = first; a <= last; ++a) {
+    bool known = false;
+    for (const Register& r : map.registers)
+      if (r.table == table && a >= r.address && a < r.address + hal::regs::words(r.type))
+        known = true;
+    if (!known) return {Answer::kException, kIllegalAddress};
+  }
+  for (const Register& r : map.registers) {
+    const int n = hal::regs::words(r.type);
+    if (r.table != table || r.address + n - 1 < first || r.address > last) continue;
+    std::uint16_t words[2] = {0, 0};
+    // A value the register cannot hold (a stuck sensor at -1 on an unsigned
+    // register, say) reads as all ones: visibly wrong, never quietly clamped.
+    if (!hal::regs::encode(r, value_of(d, r), words)) words[0] = words[1] = 0xFFFF;
+    for (int w = 0; w < n; ++w) {
+      const int a = r.address + w;
+      if (a >= first && a <= last) out[a - first] = words[w];
+    }
+  }
+  return {};
+}
+
+std::uint8_t DeviceBank::apply(int device, const Register& r, double v) {
+  const DeviceId& d = devices_[static_cast<size_t>(device)];
+  Plant& plant = plant_;
+  if (is(r, "controller_heartbeat")) {
+    controller_heartbeat_[static_cast<size_t>(device)] = static_cast<std::uint16_t>(v);
+    if (d.kind == DeviceKind::kPodGateway) {
+      PodGatewayState& g = gateways_[static_cast<size_t>(d.index)];
+      g.last_heartbeat_s = plant.time_s();
+      g.safe_cap_active = false;
+    }
+    return 0;
+  }
+  switch (d.kind) {
+    case DeviceKind::kPoi:
+      if (is(r, "command")) {
+        if (v == 1) return exception_for(plant.breaker_close());
+        if (v == 2) return exception_for(plant.breaker_open());
+        return kIllegalValue;
+      }
+      break;
+    case DeviceKind::kTurbine:
+      if (is(r, "command")) {
+        if (v == 1) return exception_for(plant.turbine_start(d.index));
+        if (v == 2) return exception_for(plant.turbine_stop(d.index));
+        if (v == 3) return exception_for(plant.turbine_reset(d.index));
+        return kIllegalValue;
+      }
+      if (is(r, "setpoint_mw")) return exception_for(plant.turbine_setpoint(d.index, v));
+      break;
+    case DeviceKind::kPodGateway: {
+      PodGatewayState& g = gateways_[static_cast<size_t>(d.index)];
+      if (is(r, "cap_mw")) return exception_for(plant.pod_cap(d.index, v));
+      if (is(r, "floor_mw")) return exception_for(plant.pod_floor(d.index, v));
+      if (is(r, "safe_cap_mw")) {
+        const PodFleet& pods = plant.pods();
+        if (!(v >= pods.min_cap_mw(d.index) && v <= pods.compute_mw(d.index))) return kIllegalValue;
+        g.safe_cap_mw = v;
+        return 0;
+      }
+      if (is(r, "heartbeat_timeout_s")) {
+        g.timeout_s = static_cast<std::uint16_t>(v);
+        g.last_heartbeat_s = plant.time_s();  // the watch starts now
+        return 0;
+      }
+      break;
+    }
+    case DeviceKind::kBattery:
+      if (is(r, "setpoint_mw")) return exception_for(plant.battery_setpoint(v));
+      break;
+  }
+  return kIllegalAddress;
+}
+
+Reply DeviceBank::write(int device, std::uint16_t address, std::uint16_t count,
+                        const std::uint16_t* values) {
+  const DeviceId& d = devices_[static_cast<size_t>(device)];
+  if (plant_.measurements().silent(device_number(d), plant_.time_s())) return {Answer::kSilent, 0};
+  const hal::regs::DeviceMap& map = hal::regs::device_map(d.kind);
+  // The request must cover whole writable registers, and only those.
+  std::vector<const Register*> targets;
+  int a = address;
+  while (a < address + count) {
+    const Register* hit = nullptr;
+    for (const Register& r : map.registers)
+      if (r.table == Table::kHolding && r.address == a && r.access != hal::regs::Access::kRead)
+        hit = &r;
+    if (!hit || a + hal::regs::words(hit->type) > address + count)
+      return {Answer::kException, kIllegalAddress};
+    targets.push_back(hit);
+    a += hal::regs::words(hit->type);
+  }
+  for (const Register* r : targets) {
+    const double v = hal::regs::decode(*r, values + (r->address - address));
+    if (const std::uint8_t e = apply(device, *r, v)) return {Answer::kException, e};
+  }
+  return {};
+}
+
+void DeviceBank::tick() {
+  const double now = plant_.time_s();
+  if (now < next_watch_s_) return;
+  next_watch_s_ = now + 1.0;  // the gateways check their heartbeat once a second
+  for (size_t p = 0; p < gateways_.size(); ++p) {
+    PodGatewayState& g = gateways_[p];
+    if (g.timeout_s == 0 || g.safe_cap_active || g.safe_cap_mw <= 0) continue;
+    if (now - g.last_heartbeat_s < g.timeout_s) continue;
+    if (plant_.pod_cap(static_cast<int>(p), g.safe_cap_mw) == CommandResult::kAccepted)
+      g.safe_cap_active = true;
+  }
+}
+
+}  // namespace sim
