@@ -1,0 +1,32 @@
+// Where each device of a site is served over Modbus TCP: port and unit id, from
+// the site's [modbus] section. The simulator's servers and the controller's
+// client both use this one rule.
+//
+// Devices in order: the POI, the battery (when there is one), the turbines, the
+// pod gateways. "gateway" layout: up to 247 unit ids (1..247) per port, from
+// base_port up; "port_per_device": one port each from base_port up, unit id 1.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hal/registers.hpp"
+#include "site/site.hpp"
+
+namespace hal::regs {
+
+struct DeviceAddress {
+  DeviceKind kind;
+  int index;         // unit or pod number; 0 for the POI and the battery
+  std::string name;  // "poi", "battery", "turbine.3", "pod.12"
+  int port;
+  int unit_id;
+};
+
+constexpr int kUnitIdsPerGateway = 247;  // Modbus unit ids 1..247
+
+std::vector<DeviceAddress> device_addresses(const site::Site& site);
+// Ports the site's devices use, each once, in order.
+std::vector<int> device_ports(const site::Site& site);
+
+}  // namespace hal::regs

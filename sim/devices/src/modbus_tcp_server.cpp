@@ -1,0 +1,180 @@
+#include "sim/modbus_tcp_server.hpp"
+
+#include <modbus/modbus.h>
+
+#include <algorithm>
+#include <array>
+
+#include "hal/device_addresses.hpp"
+
+namespace sim {
+
+namespace {
+constexpr std::size_t kHeaderBytes = 7;    // MBAP: transaction, protocol, length, unit
+constexpr std::size_t kMaxAduBytes = 260;  // Modbus TCP application data unit
+constexpr int kMappingRegisters = 256;     // every map's addresses fit below this
+constexpr std::uint8_t kGatewayTargetFailed = 0x0B;
+
+std::uint16_t be16(const std::uint8_t* p) {
+  return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
+}
+}  // namespace
+
+// One client connection: its own libmodbus context (a context is not thread-safe
+// and holds the socket) and register mapping, both made once.
+class ModbusTcpServer::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(ModbusTcpServer& server, asio::ip::tcp::socket socket, std::size_t slot)
+      : server_(server), socket_(std::move(socket)), slot_(slot) {
+    ctx_ = modbus_new_tcp("127.0.0.1", 0);  // a context for modbus_reply; never connects
+    mapping_ = modbus_mapping_new(0, 0, kMappingRegisters, kMappingRegisters);
+    modbus_set_socket(ctx_, socket_.native_handle());
+  }
+  ~Session() {
+    modbus_set_socket(ctx_, -1);  // the socket belongs to Asio
+    modbus_mapping_free(mapping_);
+    modbus_free(ctx_);
+  }
+  void start() { read_header(); }
+
+ private:
+  void read_header() {
+    auto self = shared_from_this();
+    asio::async_read(
+        socket_, asio::buffer(frame_.data(), kHeaderBytes),
+        [this, self](const std::error_code& ec, std::size_t) {
+          if (ec) return;
+          const std::uint16_t protocol = be16(&frame_[2]);
+          const std::uint16_t length = be16(&frame_[4]);  // unit id + PDU
+          if (protocol != 0 || length < 2 || kHeaderBytes - 1 + length > kMaxAduBytes) {
+            ++server_.stats_.bad_frames;
+            return;  // close this connection only
+          }
+          read_body(length - 1u);
+        });
+  }
+
+  void read_body(std::size_t pdu_bytes) {
+    auto self = shared_from_this();
+    asio::async_read(socket_, asio::buffer(frame_.data() + kHeaderBytes, pdu_bytes),
+                     [this, self, pdu_bytes](const std::error_code& ec, std::size_t) {
+                       if (ec) return;
+                       handle(static_cast<int>(kHeaderBytes + pdu_bytes));
+                       read_header();
+                     });
+  }
+
+  void handle(int length) {
+    ServerStats& stats = server_.stats_;
+    ++stats.requests;
+    const std::uint8_t* req = frame_.data();
+    const int unit = req[6];
+    const std::vector<int>& at = server_.device_at_[slot_];
+    const int device = unit < static_cast<int>(at.size()) ? at[static_cast<size_t>(unit)] : -1;
+    if (device < 0) {
+      ++stats.exceptions;
+      modbus_reply_exception(ctx_, req, kGatewayTargetFailed);
+      return;
+    }
+    const std::uint8_t function = req[7];
+    const std::uint16_t address = length >= 10 ? be16(&req[8]) : 0;
+    Reply reply;
+    switch (function) {
+      case MODBUS_FC_READ_HOLDING_REGISTERS:
+      case MODBUS_FC_READ_INPUT_REGISTERS: {
+        const std::uint16_t count = length >= 12 ? be16(&req[10]) : 0;
+        if (count < 1 || count > MODBUS_MAX_READ_REGISTERS || address + count > kMappingRegisters) {
+          reply = {Answer::kException, MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE};
+          break;
+        }
+        const bool holding = function == MODBUS_FC_READ_HOLDING_REGISTERS;
+        std::uint16_t* table = holding ? mapping_->tab_registers : mapping_->tab_input_registers;
+        reply = server_.bank_.read(device,
+                                   holding ? hal::regs::Table::kHolding : hal::regs::Table::kInput,
+                                   address, count, table + address);
+        break;
+      }
+      case MODBUS_FC_WRITE_SINGLE_REGISTER: {
+        const std::uint16_t value = be16(&req[10]);
+        reply = server_.bank_.write(device, address, 1, &value);
+        break;
+      }
+      case MODBUS_FC_WRITE_MULTIPLE_REGISTERS: {
+        const std::uint16_t count = be16(&req[10]);
+        if (count < 1 || count > MODBUS_MAX_WRITE_REGISTERS || req[12] != count * 2 ||
+            13 + count * 2 > length || address + count > kMappingRegisters) {
+          reply = {Answer::kException, MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE};
+          break;
+        }
+        std::uint16_t values[MODBUS_MAX_WRITE_REGISTERS];
+        for (int i = 0; i < count; ++i)
+          values[i] = be16(&req[13 + 2 * i]);
+        reply = server_.bank_.write(device, address, count, values);
+        break;
+      }
+      default:
+        reply = {Answer::kException, MODBUS_EXCEPTION_ILLEGAL_FUNCTION};
+        break;
+    }
+    switch (reply.answer) {
+      case Answer::kSilent:
+        ++stats.unanswered;  // the device does not answer; the client times out
+        break;
+      case Answer::kException:
+        ++stats.exceptions;
+        modbus_reply_exception(ctx_, req, reply.exception);
+        break;
+      case Answer::kOk:
+        modbus_reply(ctx_, req, length, mapping_);  // frames the answer from the mapping
+        break;
+    }
+  }
+
+  ModbusTcpServer& server_;
+  asio::ip::tcp::socket socket_;
+  std::size_t slot_;
+  modbus_t* ctx_ = nullptr;
+  modbus_mapping_t* mapping_ = nullptr;
+  std::array<std::uint8_t, kMaxAduBytes> frame_{};
+};
+
+ModbusTcpServer::ModbusTcpServer(asio::io_context& io, DeviceBank& bank, const site::Site& site,
+                                 const std::string& host, int base_port)
+    : io_(io), bank_(bank) {
+  const std::vector<hal::regs::DeviceAddress> addresses = hal::regs::device_addresses(site);
+  const std::vector<int> site_ports = hal::regs::device_ports(site);
+  for (int port : site_ports)
+    ports_.push_back(port - site.modbus.base_port + base_port);
+  device_at_.assign(ports_.size(), std::vector<int>(256, -1));
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    const auto slot = static_cast<size_t>(
+        std::find(site_ports.begin(), site_ports.end(), addresses[i].port) - site_ports.begin());
+    device_at_[slot][static_cast<size_t>(addresses[i].unit_id)] = static_cast<int>(i);
+  }
+  const asio::ip::address ip = asio::ip::make_address(host);
+  for (size_t s = 0; s < ports_.size(); ++s) {
+    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+    const asio::ip::tcp::endpoint endpoint(ip, static_cast<unsigned short>(ports_[s]));
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true));
+    acceptor->bind(endpoint);
+    acceptor->listen();
+    acceptors_.push_back(std::move(acceptor));
+    accept(s);
+  }
+}
+
+ModbusTcpServer::~ModbusTcpServer() = default;
+
+void ModbusTcpServer::accept(std::size_t slot) {
+  acceptors_[slot]->async_accept(
+      [this, slot](const std::error_code& ec, asio::ip::tcp::socket socket) {
+        if (ec) return;
+        ++stats_.connections;
+        socket.set_option(asio::ip::tcp::no_delay(true));
+        std::make_shared<Session>(*this, std::move(socket), slot)->start();
+        accept(slot);
+      });
+}
+
+}  // namespace sim

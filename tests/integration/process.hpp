@@ -1,0 +1,33 @@
+// Real processes for integration tests: spawn, wait for a port, stop with a signal.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace test {
+
+class Process {
+ public:
+  explicit Process(const std::vector<std::string>& argv, const std::string& log_path);
+  ~Process();  // SIGKILL if still running
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  int pid() const { return pid_; }
+  // Sends `signal` and waits up to `timeout_s`; returns the exit status, -1 on timeout.
+  int stop(int signal, double timeout_s);
+  std::string log() const;
+
+ private:
+  int pid_ = -1;
+  std::string log_path_;
+};
+
+// A TCP port on 127.0.0.1 that nobody listens on right now.
+int free_port();
+// True once something accepts connections on 127.0.0.1:port (polls up to timeout_s).
+bool wait_for_port(int port, double timeout_s);
+// Runs a command, returns its standard output (and the exit status through `status`).
+std::string run_command(const std::string& command, int* status = nullptr);
+
+}  // namespace test
