@@ -1,13 +1,16 @@
 // plantd: the controller as a running program. A scan every scan_period_s on
 // absolute deadlines (Asio steady timer), read -> step -> write, with overruns
-// counted, transitions logged through spdlog, and a clean stop on SIGINT/SIGTERM.
+// counted, transitions and device faults logged through spdlog, and a clean stop
+// on SIGINT/SIGTERM that leaves the plant as it is (units under their own
+// governors, caps holding their values).
 //
-// This issue's backend is the in-process simulator (--sim): the plant advances by
-// one scan period of virtual time between scans, and scans come every period
-// divided by --speed of wall time. The Modbus backend comes with the Modbus issue.
+// Backends: the devices the site file names, over Modbus TCP (the default), or
+// the in-process simulator (--sim): then the plant advances one scan period of
+// virtual time per scan, and scans come every period / --speed of wall time.
 #include <asio.hpp>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 #include <spdlog/spdlog.h>
@@ -16,6 +19,7 @@
 #include "fw/controller.hpp"
 #include "hal/commands.hpp"
 #include "hal/process_image.hpp"
+#include "modbus_io.hpp"
 #include "sim/plant.hpp"
 #include "sim/scenario.hpp"
 #include "sim/scenario_player.hpp"
@@ -27,17 +31,93 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-  std::string config, scenario, log_level = "info";
+  std::string config, scenario, log_level = "info", host;
   bool sim = false;
   double speed = 1.0, duration_s = 0;
+  int port = 0;
 };
 
 void log_entry(const fw::LogEntry& e) {
-  const bool quiet_event = e.machine != fw::MachineId::kController && !e.transition;
-  spdlog::log(quiet_event ? spdlog::level::warn : spdlog::level::info, "{}", fw::describe(e));
+  const bool unhandled = e.machine != fw::MachineId::kController && !e.transition;
+  spdlog::log(unhandled ? spdlog::level::warn : spdlog::level::info, "{}", fw::describe(e));
 }
 
-int run(const Options& o) {
+// The scan loop, whatever the backend. `advance` moves a simulated plant along
+// (nothing for real devices); `drain` logs a backend's own faults.
+int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, double duration_s,
+              const std::function<double(long long)>& advance, const std::function<void()>& drain) {
+  hal::ProcessImage image(site);
+  hal::Commands commands(site);
+  fw::Controller controller(site, fw::PermitUsage{});
+  const double period_s = site.controller.scan_period_s;
+  const auto period =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(period_wall_s));
+
+  asio::io_context io_context;
+  asio::steady_timer timer(io_context);
+  asio::signal_set signals(io_context, SIGINT, SIGTERM);
+  bool stopping = false;
+  signals.async_wait([&](const std::error_code& ec, int signal) {
+    if (ec) return;  // cancelled: the run ended by itself
+    spdlog::info(
+        "plantd: signal {}: stopping; units stay under their governors, caps hold their "
+        "values",
+        signal);
+    stopping = true;
+    timer.cancel();
+  });
+  long long scans = 0, overruns = 0;
+  const Clock::time_point start = Clock::now();
+  Clock::time_point deadline = start;
+  std::function<void(const std::error_code&)> tick = [&](const std::error_code& ec) {
+    if (stopping || ec == asio::error::operation_aborted) return;
+    const double now =
+        advance ? advance(scans) : std::chrono::duration<double>(Clock::now() - start).count();
+    io.read(image, now);
+    controller.step(image, fw::OperatorInputs{}, now, commands);
+    io.write(commands, now);
+    fw::EventLog& log = controller.log();
+    for (std::size_t k = 0; k < log.size(); ++k)
+      log_entry(log.at(k));
+    log.clear();
+    for (int k = 0; k < io.refusal_count(); ++k) {
+      const hal::WriteRefusal& w = io.refusal(k);
+      spdlog::warn("t={:.2f}s {} {} refused {} = {:.3f}: {}", now, w.device_kind, w.index, w.what,
+                   w.value, w.reason);
+    }
+    io.clear_refusals();
+    if (drain) drain();
+    ++scans;
+    if (duration_s > 0 && now >= duration_s) {
+      stopping = true;
+      signals.cancel();
+      return;
+    }
+    // Absolute deadlines: a late scan is counted and the schedule skips ahead
+    // rather than running scans back to back.
+    deadline += period;
+    const Clock::time_point wall = Clock::now();
+    if (wall > deadline + period) {
+      ++overruns;
+      spdlog::warn("scan overrun: {:.1f} ms late ({} so far)",
+                   std::chrono::duration<double, std::milli>(wall - deadline).count(), overruns);
+      deadline = wall;
+    }
+    timer.expires_at(deadline);
+    timer.async_wait(tick);
+  };
+  timer.expires_at(deadline);
+  timer.async_wait(tick);
+  io_context.run();
+  const fw::ControllerStatus& st = controller.status();
+  spdlog::info(
+      "plantd: stopped after {} scans ({} overruns); mode {}, import {:.1f} MW, shed {:.1f} MW",
+      scans, overruns, fw::to_string(st.mode), st.import_mw, st.shed_mw);
+  (void)period_s;
+  return 0;
+}
+
+int run_sim(const Options& o) {
   sim::Scenario scenario;
   site::Site site;
   if (!o.scenario.empty()) {
@@ -60,81 +140,43 @@ int run(const Options& o) {
   sim::ScenarioPlayer player(plant, scenario);
   player.initialise();
   hal::SimIo io(plant);
-  hal::ProcessImage image(site);
-  hal::Commands commands(site);
-  fw::Controller controller(site, fw::PermitUsage{});
-
   const double period_s = site.controller.scan_period_s;
-  const auto period = std::chrono::duration_cast<Clock::duration>(
-      std::chrono::duration<double>(period_s / o.speed));  // of wall time
   spdlog::info("plantd: site {} ({} units, {} pods), simulator backend at {}x, scan {} ms",
                site.name, plant.turbine_count(), plant.pods().size(), o.speed, period_s * 1000);
-
-  asio::io_context io_context;
-  asio::steady_timer timer(io_context);
-  asio::signal_set signals(io_context, SIGINT, SIGTERM);
-  bool stopping = false;
-  signals.async_wait([&](const std::error_code& ec, int signal) {
-    if (ec) return;  // cancelled: the run ended by itself
-    spdlog::info(
-        "plantd: signal {}: stopping after this scan; units stay under their governors, "
-        "caps hold their values",
-        signal);
-    stopping = true;
-    timer.cancel();
-  });
-
-  long long scans = 0, overruns = 0;
-  Clock::time_point deadline = Clock::now();
-  std::function<void(const std::error_code&)> tick = [&](const std::error_code& ec) {
-    if (stopping || ec == asio::error::operation_aborted) return;
-    // Advance the simulated plant by one scan period of virtual time.
+  auto advance = [&](long long scans) {
     const double target_s = static_cast<double>(scans + 1) * period_s;
     while (plant.time_s() + 1e-9 < target_s) {
       player.apply_due();
       plant.step();
     }
-    const double now = plant.time_s();
-    io.read(image, now);
-    controller.step(image, fw::OperatorInputs{}, now, commands);
-    io.write(commands, now);
-    fw::EventLog& log = controller.log();
-    for (std::size_t k = 0; k < log.size(); ++k)
-      log_entry(log.at(k));
-    log.clear();
-    for (int k = 0; k < io.refusal_count(); ++k) {
-      const hal::WriteRefusal& w = io.refusal(k);
-      spdlog::warn("t={:.2f}s {} {} refused {} = {:.3f}: {}", now, w.device_kind, w.index, w.what,
-                   w.value, w.reason);
-    }
-    io.clear_refusals();
-    ++scans;
-    if (o.duration_s > 0 && now >= o.duration_s) {
-      stopping = true;
-      signals.cancel();
-      return;
-    }
-    // Absolute deadlines: a late scan is counted, and the schedule skips ahead
-    // rather than running scans back to back.
-    deadline += period;
-    const Clock::time_point wall = Clock::now();
-    if (wall > deadline + period) {
-      ++overruns;
-      spdlog::warn("scan overrun: {:.1f} ms late ({} so far)",
-                   std::chrono::duration<double, std::milli>(wall - deadline).count(), overruns);
-      deadline = wall;
-    }
-    timer.expires_at(deadline);
-    timer.async_wait(tick);
+    return plant.time_s();
   };
-  timer.expires_at(deadline);
-  timer.async_wait(tick);
-  io_context.run();
-  const fw::ControllerStatus& st = controller.status();
-  spdlog::info(
-      "plantd: stopped after {} scans ({} overruns); mode {}, import {:.1f} MW, shed {:.1f} MW",
-      scans, overruns, fw::to_string(st.mode), st.import_mw, st.shed_mw);
-  return 0;
+  return scan_loop(site, io, period_s / o.speed, o.duration_s, advance, nullptr);
+}
+
+int run_modbus(const Options& o) {
+  site::LoadResult loaded = site::load_site_file(o.config);
+  for (const auto& d : loaded.errors)
+    spdlog::error("{}", d.str());
+  if (!loaded.errors.empty()) return 1;
+  const site::Site& site = *loaded.site;
+  hal::ModbusIoOptions mo;
+  mo.host = o.host.empty() ? site.modbus.host : o.host;
+  mo.base_port = o.port > 0 ? o.port : site.modbus.base_port;
+  mo.response_timeout_s = site.modbus.response_timeout_ms / 1000.0;
+  hal::ModbusIo io(site, mo);
+  spdlog::info("plantd: site {}: Modbus devices at {} from port {}, scan {} ms", site.name, mo.host,
+               mo.base_port, site.controller.scan_period_s * 1000);
+  auto drain = [&io] {
+    for (const std::string& line : io.faults())
+      spdlog::warn("{}", line);
+    io.clear_faults();
+  };
+  const int rc = scan_loop(site, io, site.controller.scan_period_s, o.duration_s, nullptr, drain);
+  const hal::ModbusIo::Counters c = io.counters();
+  spdlog::info("plantd: {} requests, {} timeouts, {} exceptions, {} connects", c.requests,
+               c.timeouts, c.exceptions, c.reconnects);
+  return rc;
 }
 
 }  // namespace
@@ -145,26 +187,22 @@ int main(int argc, char** argv) {
   app.add_option("--config", o.config, "Site file (TOML)")->check(CLI::ExistingFile);
   app.add_option("--scenario", o.scenario, "With --sim: a scenario to play on the simulated plant")
       ->check(CLI::ExistingFile);
-  app.add_flag("--sim", o.sim, "Run against the built-in plant simulator");
+  app.add_flag("--sim", o.sim, "Run against the built-in plant simulator instead of devices");
   app.add_option("--speed", o.speed, "With --sim: virtual seconds per wall second")
       ->check(CLI::Range(0.01, 1000.0));
-  app.add_option("--duration-s", o.duration_s,
-                 "Stop after this much virtual time (0: run until signalled)")
+  app.add_option("--host", o.host, "Modbus devices' address (default: the site's [modbus] host)");
+  app.add_option("--port", o.port, "Modbus devices' first port (default: the site's base_port)")
+      ->check(CLI::Range(1, 65535));
+  app.add_option("--duration-s", o.duration_s, "Stop after this long (0: run until signalled)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(o.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  if (o.config.empty() && o.scenario.empty()) {
-    std::fprintf(stderr, "plantd: give --config SITE (and --sim)\n");
+  if (o.config.empty() && (o.scenario.empty() || !o.sim)) {
+    std::fprintf(stderr, "plantd: give --config SITE (or --sim --scenario FILE)\n");
     return 2;
   }
-  if (!o.sim) {
-    std::fprintf(stderr,
-                 "plantd: only the simulator backend (--sim) exists yet; the Modbus backend comes "
-                 "with the Modbus issue\n");
-    return 2;
-  }
-  return run(o);
+  return o.sim ? run_sim(o) : run_modbus(o);
 }

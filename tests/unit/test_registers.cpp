@@ -24,6 +24,14 @@ TEST_CASE("every map is well formed: unique names, no overlapping registers, hea
       CHECK(r.scale > 0);
       if (r.table == Table::kInput) CHECK(r.access == Access::kRead);
     }
+    // Each table is contiguous from address 0: one request reads it whole.
+    for (Table t : {Table::kInput, Table::kHolding}) {
+      int count = 0;
+      for (const auto& a : used)
+        count += a.first == t ? 1 : 0;
+      for (int a = 0; a < count; ++a)
+        CHECK(used.count({t, a}) == 1);
+    }
     REQUIRE(m->find("device_heartbeat"));
     CHECK(m->find("device_heartbeat")->table == Table::kInput);
     CHECK(m->find("device_heartbeat")->address == 0);

@@ -1,5 +1,6 @@
 // The register maps. Addresses are 0-based protocol addresses; 32-bit values take
-// two registers, high word first.
+// two registers, high word first. Each table is contiguous from 0, so a client
+// reads a device's whole table in one request.
 #include "hal/registers.hpp"
 
 namespace hal::regs {
@@ -292,7 +293,7 @@ DeviceMap pod_gateway() {
             {}},
            {"heartbeat_timeout_s",
             Table::kHolding,
-            8,
+            1,
             Type::kU16,
             1,
             "s",
@@ -339,7 +340,7 @@ DeviceMap battery() {
        heartbeat_out(),
        {"setpoint_mw",
         Table::kHolding,
-        2,
+        1,
         Type::kI32,
         kKw,
         "MW",

@@ -1,0 +1,62 @@
+// The HAL's Modbus backend: the controller's process image and commands over
+// Modbus TCP, by the register maps and addressing rule in hal/registers.
+//
+// One worker thread and one libmodbus context per connection (a context is not
+// thread-safe), so devices behind different ports are polled concurrently and a
+// slow one stalls only its own connection. Per request: an explicit response
+// timeout and bounded retries; after a device fails to answer it is skipped for a
+// back-off that doubles (2 s, 4 s, ... at most 300 s; OpenEMS's rule, BRIEF §5)
+// and reported as comms lost; a lost connection is re-opened with the same
+// back-off. Error recovery in libmodbus stays off (it can hang for seconds).
+//
+// Each fault is reported once when it starts and once when it ends (`faults()`),
+// never once per scan.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hal/plant_io.hpp"
+#include "site/site.hpp"
+
+namespace hal {
+
+struct ModbusIoOptions {
+  std::string host = "127.0.0.1";
+  int base_port = 1502;
+  double response_timeout_s = 0.2;
+  int retries = 1;             // after the first attempt
+  double stale_after_s = 2.0;  // a device heartbeat that has not moved this long: stale
+  double backoff_first_s = 2.0;
+  double backoff_max_s = 300.0;
+  double heartbeat_period_s = 1.0;  // controller heartbeat writes to each device
+};
+
+class ModbusIo final : public PlantIo {
+ public:
+  ModbusIo(const site::Site& site, const ModbusIoOptions& options);
+  ~ModbusIo() override;
+
+  void read(ProcessImage& image, double now_s) override;
+  void write(const Commands& commands, double now_s) override;
+  int refusal_count() const override;
+  const WriteRefusal& refusal(int i) const override;
+  void clear_refusals() override;
+
+  // Fault lines since the last call to clear_faults() (start and end of each fault).
+  const std::vector<std::string>& faults() const;
+  void clear_faults();
+
+  struct Counters {
+    std::uint64_t requests = 0, timeouts = 0, exceptions = 0, reconnects = 0;
+  };
+  Counters counters() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hal
