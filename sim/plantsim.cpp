@@ -15,6 +15,7 @@
 #include "sim/modbus_tcp_server.hpp"
 #include "sim/period_stats.hpp"
 #include "sim/plant.hpp"
+#include "sim/run_monitor.hpp"
 #include "sim/scenario.hpp"
 #include "sim/scenario_player.hpp"
 #include "site/load.hpp"
@@ -58,8 +59,11 @@ void print_summary(const sim::Plant& plant, double above_contract_s, double wall
 }
 
 // Serves the devices over Modbus TCP; the plant steps on a 10 ms wall-clock timer.
-int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const site::Site& site,
-          const std::string& host, int base_port, double duration_s) {
+// With a scenario, the run is judged on the plant's truth at the end (--json OUT),
+// and plantsim exits 1 when an invariant breaks.
+int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& scenario,
+          const site::Site& site, const std::string& host, int base_port, double duration_s,
+          const std::string& json_path, bool wait_for_client) {
   asio::io_context io;
   sim::DeviceBank bank(plant);
   std::unique_ptr<sim::ModbusTcpServer> server;
@@ -80,15 +84,26 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const site::Site& site
     if (!ec) io.stop();
   });
   asio::steady_timer timer(io);
-  const auto start = std::chrono::steady_clock::now();
+  sim::RunMonitor monitor(plant, scenario);
+  auto start = std::chrono::steady_clock::now();
   std::function<void(const std::error_code&)> tick = [&](const std::error_code& ec) {
     if (ec) return;
+    // On a bench the controller may start after the simulator: the plant's clock
+    // can wait for the first client, so it never runs uncontrolled.
+    if (wait_for_client && server->stats().connections == 0) {
+      start = std::chrono::steady_clock::now();
+      timer.expires_after(std::chrono::milliseconds(10));
+      timer.async_wait(tick);
+      return;
+    }
     const double wall_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     while (plant.time_s() + plant.step_s() <= wall_s) {
       player.apply_due();
       plant.step();
       bank.tick();
+      // The controller is elsewhere: what its caps hold back stands for its shed target.
+      monitor.observe(plant, plant.pods().curtailed_mw());
     }
     if (duration_s > 0 && plant.time_s() >= duration_s) {
       io.stop();
@@ -108,7 +123,24 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const site::Site& site
       static_cast<unsigned long long>(st.exceptions),
       static_cast<unsigned long long>(st.unanswered),
       static_cast<unsigned long long>(st.bad_frames), plant.time_s());
-  return 0;
+  sim::RunReport report;
+  report.scenario = scenario.name;
+  report.site = site.name;
+  report.controller = site.controller.kind;
+  report.duration_s = plant.time_s();
+  report.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  monitor.finish(plant, report);
+  std::fputs(sim::summary_text(report).c_str(), stdout);
+  if (!json_path.empty()) {
+    FILE* f = std::fopen(json_path.c_str(), "w");
+    const bool ok = f && std::fputs(sim::to_json(report).c_str(), f) >= 0;
+    if (f) std::fclose(f);
+    if (!ok) {
+      std::fprintf(stderr, "plantsim: cannot write %s\n", json_path.c_str());
+      return 1;
+    }
+  }
+  return report.all_pass() ? 0 : 1;
 }
 
 }  // namespace
@@ -136,6 +168,11 @@ int main(int argc, char** argv) {
   bool serve_modbus = false;
   std::string host;
   int base_port = 0;
+  std::string json_path;
+  bool wait_for_client = false;
+  app.add_flag("--wait-for-client", wait_for_client,
+               "With --serve: hold the plant's clock until the first client connects");
+  app.add_option("--json", json_path, "With --serve: write the run's KPIs and invariants as JSON");
   app.add_flag("--serve", serve_modbus, "Serve every device over Modbus TCP, paced to real time");
   app.add_option("--host", host,
                  "With --serve: address to listen on (default: the site's [modbus] host)");
@@ -176,8 +213,10 @@ int main(int argc, char** argv) {
   sim::ScenarioPlayer player(plant, scenario);
   player.initialise();
   if (serve_modbus)
-    return serve(plant, player, site, host.empty() ? site.modbus.host : host,
-                 base_port > 0 ? base_port : site.modbus.base_port, duration_s);
+    return serve(plant, player, scenario, site, host.empty() ? site.modbus.host : host,
+                 base_port > 0 ? base_port : site.modbus.base_port,
+                 duration_s > 0 ? duration_s : (scenario_file.empty() ? 0.0 : scenario.duration_s),
+                 json_path, wait_for_client);
 
   std::printf(
       "plantsim: %s on %s: %d turbines, %d pods, %lld GPUs; %.0f s at %.0f ms steps, seed %llu\n",

@@ -87,6 +87,15 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     }
     io.clear_refusals();
     if (drain) drain();
+    // A status line every 10 s of scans, for whoever watches the log.
+    if (scans % static_cast<long long>(std::max(1.0, 10.0 / period_s)) == 0) {
+      const fw::ControllerStatus& st = controller.status();
+      spdlog::info(
+          "t={:.1f}s status: {}, load {:.1f} MW, import {:.1f} MW, units {} (+{} starting), "
+          "battery {:.1f} MW, shed {:.1f} MW",
+          now, fw::to_string(st.mode), st.site_load_mw, st.import_mw, st.units_online,
+          st.units_starting, st.battery_target_mw, st.shed_mw);
+    }
     ++scans;
     if (duration_s > 0 && now >= duration_s) {
       stopping = true;
@@ -113,7 +122,6 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
   spdlog::info(
       "plantd: stopped after {} scans ({} overruns); mode {}, import {:.1f} MW, shed {:.1f} MW",
       scans, overruns, fw::to_string(st.mode), st.import_mw, st.shed_mw);
-  (void)period_s;
   return 0;
 }
 

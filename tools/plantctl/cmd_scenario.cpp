@@ -32,23 +32,7 @@ bool write_file(const std::string& path, const std::string& text) {
 }
 
 void print(const scenario::RunResult& r) {
-  const scenario::Kpis& k = r.kpis;
-  std::printf("scenario %s on %s, controller %s: %.0f s virtual in %.1f s (%.0fx)\n",
-              r.scenario.c_str(), r.site.c_str(), site::to_string(r.controller), r.duration_s,
-              r.wall_s, r.wall_s > 0 ? r.duration_s / r.wall_s : 0.0);
-  std::printf("  curtailed GPU energy   %10.3f MWh (%.3f %%)\n", k.curtailed_mwh, k.curtailed_pct);
-  std::printf("  above contract         %10.2f s (longest %.2f s)\n", k.contract_violation_s,
-              k.contract_violation_max_run_s);
-  std::printf("  frequency              %10.3f Hz nadir, %.3f Hz peak\n", k.freq_nadir_hz,
-              k.freq_peak_hz);
-  std::printf("  import ramp            %10.2f MW/min at most\n", k.import_ramp_max_mw_per_min);
-  std::printf("  turbines               %10d starts, %.0f MMBtu, CO2 %.1f t, NOx %.3f t\n",
-              k.turbine_starts, k.fuel_mmbtu, k.co2_t, k.nox_t);
-  std::printf("  smoothing cost         %10.3f MWh\n", k.smoothing_mwh);
-  std::printf("  unserved               %10.3f MWh, blackout %.1f s\n", k.unserved_mwh,
-              k.blackout_s);
-  for (const scenario::Invariant& i : r.invariants)
-    std::printf("  %s %-24s %s\n", i.pass ? "PASS" : "FAIL", i.name.c_str(), i.detail.c_str());
+  std::fputs(sim::summary_text(r).c_str(), stdout);
 }
 
 void run(const RunArgs& a) {

@@ -7,18 +7,12 @@
 #include "fw/controller.hpp"
 #include "hal/commands.hpp"
 #include "hal/process_image.hpp"
-#include "run_monitor.hpp"
 #include "sim/plant.hpp"
+#include "sim/run_monitor.hpp"
 #include "sim/scenario_player.hpp"
 #include "sim_io.hpp"
 
 namespace scenario {
-
-bool RunResult::all_pass() const {
-  for (const Invariant& i : invariants)
-    if (!i.pass) return false;
-  return true;
-}
 
 RunResult run_scenario(const sim::Scenario& scenario, const site::Site& site_in,
                        const RunOptions& options) {
@@ -45,7 +39,7 @@ RunResult run_scenario(const sim::Scenario& scenario, const site::Site& site_in,
                      scenario.permit_usage.stops_per_unit);
   usage.nox_kg = scenario.permit_usage.nox_short_tons * 907.18474;
   fw::Controller controller(site, usage);
-  RunMonitor monitor(plant, scenario);
+  sim::RunMonitor monitor(plant, scenario);
 
   const long long scan_steps =
       std::max(1LL, std::llround(site.controller.scan_period_s / scenario.step_s));
@@ -113,39 +107,6 @@ RunResult run_scenario(const sim::Scenario& scenario, const site::Site& site_in,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   monitor.finish(plant, result);
   return result;
-}
-
-std::string to_json(const RunResult& r) {
-  const Kpis& k = r.kpis;
-  char head[2048];
-  std::snprintf(
-      head, sizeof head,
-      "{\n  \"scenario\": \"%s\",\n  \"site\": \"%s\",\n  \"controller\": \"%s\",\n"
-      "  \"duration_s\": %.3f,\n  \"curtailed_mwh\": %.6f,\n  \"curtailed_pct\": %.6f,\n"
-      "  \"contract_violation_s\": %.3f,\n  \"contract_violation_max_run_s\": %.3f,\n"
-      "  \"freq_nadir_hz\": %.6f,\n  \"freq_peak_hz\": %.6f,\n  \"import_ramp_max_mw_per_min\": "
-      "%.6f,\n"
-      "  \"turbine_starts\": %d,\n  \"fuel_mmbtu\": %.6f,\n  \"co2_t\": %.6f,\n  \"nox_t\": %.6f,\n"
-      "  \"smoothing_mwh\": %.6f,\n  \"unserved_mwh\": %.6f,\n  \"blackout_s\": %.3f,\n"
-      "  \"unneeded_shed_s\": %.3f,\n  \"all_pass\": %s,\n  \"invariants\": [\n",
-      r.scenario.c_str(), r.site.c_str(), site::to_string(r.controller), r.duration_s,
-      k.curtailed_mwh, k.curtailed_pct, k.contract_violation_s, k.contract_violation_max_run_s,
-      k.freq_nadir_hz, k.freq_peak_hz, k.import_ramp_max_mw_per_min, k.turbine_starts, k.fuel_mmbtu,
-      k.co2_t, k.nox_t, k.smoothing_mwh, k.unserved_mwh, k.blackout_s, k.unneeded_shed_s,
-      r.all_pass() ? "true" : "false");
-  std::string out = head;
-  for (std::size_t i = 0; i < r.invariants.size(); ++i) {
-    const Invariant& inv = r.invariants[i];
-    std::string detail;
-    for (char c : inv.detail) {
-      if (c == '"' || c == '\\') detail += '\\';
-      detail += c;
-    }
-    out += "    {\"name\": \"" + inv.name + "\", \"pass\": " + (inv.pass ? "true" : "false") +
-           ", \"detail\": \"" + detail + "\"}" + (i + 1 < r.invariants.size() ? ",\n" : "\n");
-  }
-  out += "  ]\n}\n";
-  return out;
 }
 
 }  // namespace scenario

@@ -310,7 +310,9 @@ void Controller::Impl::hold_limits(hal::Commands& out) {
     if (over_mw > battery_left)
       shed_at_least(shed.target_mw() + (over_mw - battery_left) / (1 + overhead_pu), "contract");
   } else if (!est.connected && est.poi_ok) {
-    const double over_mw = est.load_mw - online_rating_mw() - battery_left - est.battery_mw;
+    // Charging is the controller's own choice: it never counts against the supply.
+    const double over_mw =
+        est.load_mw - online_rating_mw() - battery_left - std::max(0.0, est.battery_mw);
     if (over_mw > 0) shed_at_least(shed.target_mw() + over_mw / (1 + overhead_pu), "island");
   }
   // Without a battery to smooth, training pods burn to a floor in their

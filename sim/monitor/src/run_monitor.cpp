@@ -1,10 +1,10 @@
-#include "run_monitor.hpp"
+#include "sim/run_monitor.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-namespace scenario {
+namespace sim {
 
 namespace {
 constexpr double kShortTonKg = 907.18474;
@@ -13,7 +13,7 @@ constexpr double kRampMeanS = 10;  // the import ramp is judged on 10 s means, 6
                                    // floor check costs O(pods): every 100 ms
 }  // namespace
 
-RunMonitor::RunMonitor(const sim::Plant& plant, const sim::Scenario& scenario)
+RunMonitor::RunMonitor(const Plant& plant, const Scenario& scenario)
     : scenario_(scenario), site_(plant.site()) {
   const size_t n = static_cast<size_t>(plant.turbine_count());
   last_state_.resize(n);
@@ -24,8 +24,8 @@ RunMonitor::RunMonitor(const sim::Plant& plant, const sim::Scenario& scenario)
   if (plant.battery()) battery_start_mwh_ = plant.battery()->stored_mwh();
 }
 
-void RunMonitor::observe(const sim::Plant& plant, double shed_target_mw) {
-  const sim::PlantState& s = plant.state();
+void RunMonitor::observe(const Plant& plant, double shed_target_mw) {
+  const PlantState& s = plant.state();
   const double dt = plant.step_s();
   ++step_count_;
 
@@ -71,8 +71,8 @@ void RunMonitor::observe(const sim::Plant& plant, double shed_target_mw) {
   peak_shed_mw_ = std::max(peak_shed_mw_, shed_target_mw);
   double headroom_mw = 0;
   for (int u = 0; u < plant.turbine_count(); ++u) {
-    const sim::Turbine& t = plant.turbine(u);
-    if (t.state() == sim::TurbineState::kOnline)
+    const Turbine& t = plant.turbine(u);
+    if (t.state() == TurbineState::kOnline)
       headroom_mw += std::max(0.0, t.rating_mw() - t.mechanical_mw());
   }
   // Margin as the site's policy defines it: islanded, the online units keep their
@@ -99,21 +99,20 @@ void RunMonitor::observe(const sim::Plant& plant, double shed_target_mw) {
   if (curtailed <= 0.5) peak_shed_mw_ = shed_target_mw;
 }
 
-void RunMonitor::observe_units(const sim::Plant& plant) {
+void RunMonitor::observe_units(const Plant& plant) {
   const double now = plant.time_s();
   const double min_run = site_.controller.min_run_s, min_off = site_.controller.min_off_s;
   int running = 0;
   for (int u = 0; u < plant.turbine_count(); ++u) {
     const size_t i = static_cast<size_t>(u);
-    const sim::Turbine& t = plant.turbine(u);
-    const sim::TurbineState s = t.state();
-    const sim::TurbineState was = last_state_[i];
-    if (s != sim::TurbineState::kOff && s != sim::TurbineState::kTripped &&
-        s != sim::TurbineState::kCooldown)
+    const Turbine& t = plant.turbine(u);
+    const TurbineState s = t.state();
+    const TurbineState was = last_state_[i];
+    if (s != TurbineState::kOff && s != TurbineState::kTripped && s != TurbineState::kCooldown)
       ++running;
     if (s == was) continue;
     char text[120];
-    if (was == sim::TurbineState::kOff && s == sim::TurbineState::kPurging) {
+    if (was == TurbineState::kOff && s == TurbineState::kPurging) {
       if (now - stopped_at_s_[i] < min_off) {
         std::snprintf(text, sizeof text, "unit %d restarted %.0f s after its stop (min off %.0f s)",
                       u, now - stopped_at_s_[i], min_off);
@@ -122,7 +121,7 @@ void RunMonitor::observe_units(const sim::Plant& plant) {
       started_at_s_[i] = now;
     }
     // A commanded stop (unloading) of a unit that started in this run.
-    if (s == sim::TurbineState::kUnloading && started_at_s_[i] > -1e17) {
+    if (s == TurbineState::kUnloading && started_at_s_[i] > -1e17) {
       if (now - started_at_s_[i] < min_run) {
         std::snprintf(text, sizeof text, "unit %d stopped %.0f s after its start (min run %.0f s)",
                       u, now - started_at_s_[i], min_run);
@@ -135,8 +134,8 @@ void RunMonitor::observe_units(const sim::Plant& plant) {
   max_running_ = std::max(max_running_, running);
 }
 
-void RunMonitor::observe_pods(const sim::Plant& plant) {
-  const sim::PodFleet& pods = plant.pods();
+void RunMonitor::observe_pods(const Plant& plant) {
+  const PodFleet& pods = plant.pods();
   if (below_floor_.size() >= 5) return;  // enough evidence
   for (int p = 0; p < pods.size(); ++p) {
     // A pod never runs below its floor (minimum cap) unless it asks for less.
@@ -151,8 +150,8 @@ void RunMonitor::observe_pods(const sim::Plant& plant) {
   }
 }
 
-void RunMonitor::finish(const sim::Plant& plant, RunResult& r) const {
-  const sim::PlantTotals& t = plant.totals();
+void RunMonitor::finish(const Plant& plant, RunReport& r) const {
+  const PlantTotals& t = plant.totals();
   Kpis& k = r.kpis;
   k.curtailed_mwh = t.curtailed_mwh;
   // Of the GPU energy asked for: what was drawn plus what caps held back.
@@ -165,7 +164,7 @@ void RunMonitor::finish(const sim::Plant& plant, RunResult& r) const {
   k.import_ramp_max_mw_per_min = ramp_max_;
   double nox_kg = 0;
   for (int u = 0; u < plant.turbine_count(); ++u) {
-    const sim::TurbineCounters& c = plant.turbine(u).counters();
+    const TurbineCounters& c = plant.turbine(u).counters();
     k.turbine_starts += c.starts;
     k.fuel_mmbtu += c.fuel_mmbtu;
     k.co2_t += c.co2_kg / 1000;
@@ -173,7 +172,7 @@ void RunMonitor::finish(const sim::Plant& plant, RunResult& r) const {
   }
   k.nox_t = nox_kg / 1000;
   double battery_loss_mwh = 0;
-  if (const sim::Battery* b = plant.battery())
+  if (const Battery* b = plant.battery())
     battery_loss_mwh =
         b->charged_mwh() - b->discharged_mwh() - (b->stored_mwh() - battery_start_mwh_);
   k.smoothing_mwh = battery_loss_mwh + t.floor_burn_mwh;
@@ -182,7 +181,7 @@ void RunMonitor::finish(const sim::Plant& plant, RunResult& r) const {
   k.unneeded_shed_s = unneeded_total_s_;
   k.max_units_running = max_running_;
 
-  const sim::InvariantLimits& lim = scenario_.invariants;
+  const InvariantLimits& lim = scenario_.invariants;
   char text[200];
   auto add = [&](const char* name, bool pass, const std::string& detail) {
     r.invariants.push_back(Invariant{name, pass, detail});
@@ -213,7 +212,7 @@ void RunMonitor::finish(const sim::Plant& plant, RunResult& r) const {
   std::string permit_detail;
   bool permit_ok = max_running_ <= p.max_units_running;
   for (int u = 0; u < plant.turbine_count() && permit_ok; ++u) {
-    const sim::TurbineCounters& c = plant.turbine(u).counters();
+    const TurbineCounters& c = plant.turbine(u).counters();
     if (scenario_.permit_usage.starts_per_unit + c.starts > p.starts_per_unit_per_year ||
         scenario_.permit_usage.stops_per_unit + c.stops > p.shutdowns_per_unit_per_year) {
       permit_ok = false;
@@ -247,4 +246,4 @@ void RunMonitor::finish(const sim::Plant& plant, RunResult& r) const {
   add("no_shedding_with_margin", unneeded_total_s_ <= lim.max_unneeded_shed_s, text);
 }
 
-}  // namespace scenario
+}  // namespace sim

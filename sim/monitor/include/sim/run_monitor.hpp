@@ -6,23 +6,24 @@
 #include <string>
 #include <vector>
 
-#include "scenario_run.hpp"
 #include "sim/plant.hpp"
+#include "sim/run_report.hpp"
+#include "sim/scenario.hpp"
 
-namespace scenario {
+namespace sim {
 
 class RunMonitor {
  public:
-  RunMonitor(const sim::Plant& plant, const sim::Scenario& scenario);
+  RunMonitor(const Plant& plant, const Scenario& scenario);
 
-  void observe(const sim::Plant& plant, double shed_target_mw);
-  void finish(const sim::Plant& plant, RunResult& result) const;
+  void observe(const Plant& plant, double shed_target_mw);
+  void finish(const Plant& plant, RunReport& result) const;
 
  private:
-  void observe_units(const sim::Plant& plant);
-  void observe_pods(const sim::Plant& plant);
+  void observe_units(const Plant& plant);
+  void observe_pods(const Plant& plant);
 
-  const sim::Scenario& scenario_;
+  const Scenario& scenario_;
   const site::Site& site_;
   // Contract.
   double above_s_ = 0, above_run_s_ = 0, above_run_max_s_ = 0;
@@ -38,7 +39,7 @@ class RunMonitor {
   std::array<double, 1> peaks_{{-1e18}};  // the previous 10 s window's peak
   double ramp_max_ = 0;
   // Units: short-cycling and permit.
-  std::vector<sim::TurbineState> last_state_;
+  std::vector<TurbineState> last_state_;
   std::vector<double> started_at_s_, stopped_at_s_;
   std::vector<std::string> short_cycles_;
   int max_running_ = 0;
@@ -50,4 +51,4 @@ class RunMonitor {
   double battery_start_mwh_ = 0;
 };
 
-}  // namespace scenario
+}  // namespace sim

@@ -1,0 +1,51 @@
+// What a run of a scenario is judged by: KPIs and invariants, from the plant's
+// truth. Shared by the virtual-time runner (tools/scenario) and plantsim serving
+// devices to a controller in another process.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "site/site.hpp"
+
+namespace sim {
+
+struct Kpis {
+  double curtailed_mwh = 0;                 // GPU energy held back by caps
+  double curtailed_pct = 0;                 // of the GPU energy demanded
+  double contract_violation_s = 0;          // total time above the contract
+  double contract_violation_max_run_s = 0;  // longest spell above it
+  double freq_nadir_hz = 0, freq_peak_hz = 0;
+  double import_ramp_max_mw_per_min = 0;  // largest change of the 10 s mean import over 60 s
+  int turbine_starts = 0;
+  double fuel_mmbtu = 0, co2_t = 0, nox_t = 0;
+  double smoothing_mwh = 0;  // battery losses plus pod floor burn
+  double unserved_mwh = 0;
+  double blackout_s = 0;
+  double unneeded_shed_s = 0;
+  double max_units_running = 0;
+};
+
+struct Invariant {
+  std::string name;
+  bool pass = true;
+  std::string detail;
+};
+
+struct RunReport {
+  std::string scenario, site;
+  site::ControllerKind controller = site::ControllerKind::kPlant;
+  double duration_s = 0;
+  Kpis kpis;
+  std::vector<Invariant> invariants;
+  bool all_pass() const;
+  std::vector<std::string> log;  // state transitions, controller notes, device refusals
+  std::string csv;               // time series, when asked for
+  double wall_s = 0;
+};
+
+std::string to_json(const RunReport& r);
+// The KPIs and invariants as a few lines of text for a terminal.
+std::string summary_text(const RunReport& r);
+
+}  // namespace sim

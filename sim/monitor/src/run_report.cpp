@@ -1,0 +1,85 @@
+#include <cstdio>
+#include <string>
+
+#include "sim/run_report.hpp"
+
+namespace sim {
+
+bool RunReport::all_pass() const {
+  for (const Invariant& i : invariants)
+    if (!i.pass) return false;
+  return true;
+}
+
+std::string to_json(const RunReport& r) {
+  const Kpis& k = r.kpis;
+  char head[2048];
+  std::snprintf(
+      head, sizeof head,
+      "{\n  \"scenario\": \"%s\",\n  \"site\": \"%s\",\n  \"controller\": \"%s\",\n"
+      "  \"duration_s\": %.3f,\n  \"curtailed_mwh\": %.6f,\n  \"curtailed_pct\": %.6f,\n"
+      "  \"contract_violation_s\": %.3f,\n  \"contract_violation_max_run_s\": %.3f,\n"
+      "  \"freq_nadir_hz\": %.6f,\n  \"freq_peak_hz\": %.6f,\n  \"import_ramp_max_mw_per_min\": "
+      "%.6f,\n"
+      "  \"turbine_starts\": %d,\n  \"fuel_mmbtu\": %.6f,\n  \"co2_t\": %.6f,\n  \"nox_t\": %.6f,\n"
+      "  \"smoothing_mwh\": %.6f,\n  \"unserved_mwh\": %.6f,\n  \"blackout_s\": %.3f,\n"
+      "  \"unneeded_shed_s\": %.3f,\n  \"all_pass\": %s,\n  \"invariants\": [\n",
+      r.scenario.c_str(), r.site.c_str(), site::to_string(r.controller), r.duration_s,
+      k.curtailed_mwh, k.curtailed_pct, k.contract_violation_s, k.contract_violation_max_run_s,
+      k.freq_nadir_hz, k.freq_peak_hz, k.import_ramp_max_mw_per_min, k.turbine_starts, k.fuel_mmbtu,
+      k.co2_t, k.nox_t, k.smoothing_mwh, k.unserved_mwh, k.blackout_s, k.unneeded_shed_s,
+      r.all_pass() ? "true" : "false");
+  std::string out = head;
+  for (std::size_t i = 0; i < r.invariants.size(); ++i) {
+    const Invariant& inv = r.invariants[i];
+    std::string detail;
+    for (char c : inv.detail) {
+      if (c == '"' || c == '\\') detail += '\\';
+      detail += c;
+    }
+    out += "    {\"name\": \"" + inv.name + "\", \"pass\": " + (inv.pass ? "true" : "false") +
+           ", \"detail\": \"" + detail + "\"}" + (i + 1 < r.invariants.size() ? ",\n" : "\n");
+  }
+  out += "  ]\n}\n";
+  return out;
+}
+
+std::string summary_text(const RunReport& r) {
+  std::string out;
+  char line[256];
+  const Kpis& k = r.kpis;
+  std::snprintf(line, sizeof line,
+                "scenario %s on %s, controller %s: %.0f s virtual in %.1f s (%.0fx)\n",
+                r.scenario.c_str(), r.site.c_str(), site::to_string(r.controller), r.duration_s,
+                r.wall_s, r.wall_s > 0 ? r.duration_s / r.wall_s : 0.0);
+  out += line;
+  std::snprintf(line, sizeof line, "  curtailed GPU energy   %10.3f MWh (%.3f %%)\n",
+                k.curtailed_mwh, k.curtailed_pct);
+  out += line;
+  std::snprintf(line, sizeof line, "  above contract         %10.2f s (longest %.2f s)\n",
+                k.contract_violation_s, k.contract_violation_max_run_s);
+  out += line;
+  std::snprintf(line, sizeof line, "  frequency              %10.3f Hz nadir, %.3f Hz peak\n",
+                k.freq_nadir_hz, k.freq_peak_hz);
+  out += line;
+  std::snprintf(line, sizeof line, "  import ramp            %10.2f MW/min at most\n",
+                k.import_ramp_max_mw_per_min);
+  out += line;
+  std::snprintf(line, sizeof line,
+                "  turbines               %10d starts, %.0f MMBtu, CO2 %.1f t, NOx %.3f t\n",
+                k.turbine_starts, k.fuel_mmbtu, k.co2_t, k.nox_t);
+  out += line;
+  std::snprintf(line, sizeof line, "  smoothing cost         %10.3f MWh\n", k.smoothing_mwh);
+  out += line;
+  std::snprintf(line, sizeof line, "  unserved               %10.3f MWh, blackout %.1f s\n",
+                k.unserved_mwh, k.blackout_s);
+  out += line;
+  for (const Invariant& i : r.invariants) {
+    std::snprintf(line, sizeof line, "  %s %-24s %s\n", i.pass ? "PASS" : "FAIL", i.name.c_str(),
+                  i.detail.c_str());
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace sim
