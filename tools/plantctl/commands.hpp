@@ -12,5 +12,7 @@ namespace plantctl {
 void add_config_commands(CLI::App& app);
 // `plantctl scenario run FILE [--controller plant|baseline] [--json OUT] [--csv OUT]`
 void add_scenario_commands(CLI::App& app);
+// `plantctl regs read|write|dump DEVICE [REGISTER [VALUE]] --config SITE`
+void add_regs_commands(CLI::App& app);
 
 }  // namespace plantctl

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   plantctl::add_config_commands(app);
   plantctl::add_scenario_commands(app);
+  plantctl::add_regs_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {
