@@ -1,17 +1,20 @@
 // plantsim: runs the plant simulator on a site (and optionally a scenario) in
 // virtual time, as fast as the CPU allows or paced to real time, and prints what
-// happened. With --serve it serves every simulated device over Modbus TCP, paced
-// to real time, until its duration ends or it is signalled.
+// happened. With --serve it serves every simulated device over Modbus TCP (and,
+// with --rtu, over Modbus RTU on a serial device), paced to real time, until its
+// duration ends or it is signalled.
 #include <chrono>
 #include <cstdio>
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include <CLI/CLI.hpp>
 
 #include "sim/device_bank.hpp"
+#include "sim/modbus_rtu_server.hpp"
 #include "sim/modbus_tcp_server.hpp"
 #include "sim/period_stats.hpp"
 #include "sim/plant.hpp"
@@ -58,17 +61,30 @@ void print_summary(const sim::Plant& plant, double above_contract_s, double wall
   std::printf("  GPU energy capped  %10.1f MWh\n", t.curtailed_mwh);
 }
 
-// Serves the devices over Modbus TCP; the plant steps on a 10 ms wall-clock timer.
+// Serves the devices over Modbus TCP (and RTU); the plant steps on a 10 ms wall-clock timer.
 // With a scenario, the run is judged on the plant's truth at the end (--json OUT),
 // and plantsim exits 1 when an invariant breaks.
 int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& scenario,
           const site::Site& site, const std::string& host, int base_port, double duration_s,
-          const std::string& json_path, bool wait_for_client) {
+          const std::string& json_path, bool wait_for_client, const std::string& rtu_device,
+          int baud) {
   asio::io_context io;
   sim::DeviceBank bank(plant);
+  // With --rtu, RTU requests are answered on the RTU server's thread: the plant is
+  // stepped, and the bank read and written, under this one mutex.
+  std::mutex plant_mutex;
+  std::unique_ptr<sim::ModbusRtuServer> rtu;
+  if (!rtu_device.empty()) {
+    try {
+      rtu = std::make_unique<sim::ModbusRtuServer>(bank, plant_mutex, rtu_device, baud);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "plantsim: cannot serve Modbus RTU: %s\n", e.what());
+      return 1;
+    }
+  }
   std::unique_ptr<sim::ModbusTcpServer> server;
   try {
-    server = std::make_unique<sim::ModbusTcpServer>(io, bank, site, host, base_port);
+    server = std::make_unique<sim::ModbusTcpServer>(io, bank, site, host, base_port, &plant_mutex);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "plantsim: cannot listen on %s port %d: %s\n", host.c_str(), base_port,
                  e.what());
@@ -78,6 +94,10 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
   for (int port : server->ports())
     std::printf(" %d", port);
   std::printf("\n");
+  if (rtu)
+    std::printf(
+        "plantsim: serving %d devices over Modbus RTU on %s at %d baud 8N1, slave ids 1-%d\n",
+        bank.size(), rtu_device.c_str(), baud, bank.size());
   std::fflush(stdout);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const std::error_code& ec, int) {
@@ -90,7 +110,8 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
     if (ec) return;
     // On a bench the controller may start after the simulator: the plant's clock
     // can wait for the first client, so it never runs uncontrolled.
-    if (wait_for_client && server->stats().connections == 0) {
+    if (wait_for_client && server->stats().connections == 0 &&
+        (!rtu || rtu->stats().requests == 0)) {
       start = std::chrono::steady_clock::now();
       timer.expires_after(std::chrono::milliseconds(10));
       timer.async_wait(tick);
@@ -98,6 +119,7 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
     }
     const double wall_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const std::lock_guard<std::mutex> lock(plant_mutex);
     while (plant.time_s() + plant.step_s() <= wall_s) {
       player.apply_due();
       plant.step();
@@ -115,6 +137,17 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
   timer.expires_after(std::chrono::milliseconds(10));
   timer.async_wait(tick);
   io.run();
+  if (rtu) {
+    const sim::ServerStats rs = rtu->stats();
+    rtu.reset();  // its thread stopped: the plant is this thread's alone again
+    std::printf(
+        "plantsim: served %llu RTU requests (%llu exceptions, %llu unanswered, %llu bad "
+        "frames)\n",
+        static_cast<unsigned long long>(rs.requests),
+        static_cast<unsigned long long>(rs.exceptions),
+        static_cast<unsigned long long>(rs.unanswered),
+        static_cast<unsigned long long>(rs.bad_frames));
+  }
   const sim::ServerStats& st = server->stats();
   std::printf(
       "plantsim: served %llu requests on %llu connections (%llu exceptions, %llu unanswered, "
@@ -179,6 +212,13 @@ int main(int argc, char** argv) {
   app.add_option("--port", base_port,
                  "With --serve: first port (default: the site's [modbus] base_port)")
       ->check(CLI::Range(1, 65535));
+  std::string rtu_device;
+  int baud = sim::ModbusRtuServer::kDefaultBaud;
+  app.add_option("--rtu", rtu_device,
+                 "With --serve: also serve every device over Modbus RTU on this serial device "
+                 "(slave id = 1 + the device's place: poi, battery, turbines, pods)");
+  app.add_option("--baud", baud, "With --rtu: baud rate, 8N1 (default 19200)")
+      ->check(CLI::IsMember({1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400}));
   CLI11_PARSE(app, argc, argv);
   if (config.empty() && scenario_file.empty()) {
     std::cerr << "plantsim: give --config SITE, --scenario FILE, or both\n";
@@ -216,7 +256,7 @@ int main(int argc, char** argv) {
     return serve(plant, player, scenario, site, host.empty() ? site.modbus.host : host,
                  base_port > 0 ? base_port : site.modbus.base_port,
                  duration_s > 0 ? duration_s : (scenario_file.empty() ? 0.0 : scenario.duration_s),
-                 json_path, wait_for_client);
+                 json_path, wait_for_client, rtu_device, baud);
 
   std::printf(
       "plantsim: %s on %s: %d turbines, %d pods, %lld GPUs; %.0f s at %.0f ms steps, seed %llu\n",

@@ -35,6 +35,7 @@ struct Options {
   bool sim = false;
   double speed = 1.0, duration_s = 0;
   int port = 0;
+  double status_every_s = 10;
 };
 
 void log_entry(const fw::LogEntry& e) {
@@ -45,7 +46,8 @@ void log_entry(const fw::LogEntry& e) {
 // The scan loop, whatever the backend. `advance` moves a simulated plant along
 // (nothing for real devices); `drain` logs a backend's own faults.
 int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, double duration_s,
-              const std::function<double(long long)>& advance, const std::function<void()>& drain) {
+              double status_every_s, const std::function<double(long long)>& advance,
+              const std::function<void()>& drain) {
   hal::ProcessImage image(site);
   hal::Commands commands(site);
   fw::Controller controller(site, fw::PermitUsage{});
@@ -88,7 +90,7 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     io.clear_refusals();
     if (drain) drain();
     // A status line every 10 s of scans, for whoever watches the log.
-    if (scans % static_cast<long long>(std::max(1.0, 10.0 / period_s)) == 0) {
+    if (scans % static_cast<long long>(std::max(1.0, status_every_s / period_s)) == 0) {
       const fw::ControllerStatus& st = controller.status();
       spdlog::info(
           "t={:.1f}s status: {}, load {:.1f} MW, import {:.1f} MW, units {} (+{} starting), "
@@ -159,7 +161,7 @@ int run_sim(const Options& o) {
     }
     return plant.time_s();
   };
-  return scan_loop(site, io, period_s / o.speed, o.duration_s, advance, nullptr);
+  return scan_loop(site, io, period_s / o.speed, o.duration_s, o.status_every_s, advance, nullptr);
 }
 
 int run_modbus(const Options& o) {
@@ -180,7 +182,8 @@ int run_modbus(const Options& o) {
       spdlog::warn("{}", line);
     io.clear_faults();
   };
-  const int rc = scan_loop(site, io, site.controller.scan_period_s, o.duration_s, nullptr, drain);
+  const int rc = scan_loop(site, io, site.controller.scan_period_s, o.duration_s, o.status_every_s,
+                           nullptr, drain);
   const hal::ModbusIo::Counters c = io.counters();
   spdlog::info("plantd: {} requests, {} timeouts, {} exceptions, {} connects", c.requests,
                c.timeouts, c.exceptions, c.reconnects);
@@ -203,6 +206,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 65535));
   app.add_option("--duration-s", o.duration_s, "Stop after this long (0: run until signalled)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--status-every-s", o.status_every_s, "Seconds between status lines in the log")
+      ->check(CLI::Range(0.1, 86400.0));
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   CLI11_PARSE(app, argc, argv);

@@ -85,6 +85,7 @@ struct ModbusIo::Impl {
     std::uint16_t heartbeat_out = 0;
   };
   struct Connection {
+    std::string host;
     int port = 0;
     modbus_t* ctx = nullptr;
     double retry_at_s = 0, backoff_s = 0;
@@ -139,7 +140,10 @@ ModbusIo::Impl::Impl(const site::Site& s, const ModbusIoOptions& o) : options(o)
   for (const regs::DeviceAddress& a : addresses) {
     Device d;
     d.address = a;
-    d.address.port += shift;
+    if (!a.elsewhere) {
+      d.address.port += shift;
+      d.address.host = o.host;
+    }
     d.map = &regs::device_map(a.kind);
     d.input_words = block_words(*d.map, Table::kInput);
     d.holding_words = block_words(*d.map, Table::kHolding);
@@ -164,11 +168,17 @@ ModbusIo::Impl::Impl(const site::Site& s, const ModbusIoOptions& o) : options(o)
         break;
     }
     devices.push_back(std::move(d));
-    if (connections.empty() || connections.back().port != devices.back().address.port) {
+    // One connection per endpoint: the gateway ports, and each device served elsewhere.
+    const regs::DeviceAddress& da = devices.back().address;
+    auto same = [&](const Connection& c) { return c.port == da.port && c.host == da.host; };
+    auto it = std::find_if(connections.begin(), connections.end(), same);
+    if (it == connections.end()) {
       connections.emplace_back();
-      connections.back().port = devices.back().address.port;
+      connections.back().port = da.port;
+      connections.back().host = da.host;
+      it = connections.end() - 1;
     }
-    connections.back().devices.push_back(i);
+    it->devices.push_back(i);
   }
   refusals.reserve(kMaxRefusals);
   for (std::size_t c = 0; c < connections.size(); ++c)
@@ -241,7 +251,7 @@ void ModbusIo::Impl::worker(std::size_t index) {
 bool ModbusIo::Impl::ensure_connected(Connection& c, double now_s) {
   if (c.ctx) return true;
   if (now_s < c.retry_at_s) return false;
-  c.ctx = modbus_new_tcp(options.host.c_str(), c.port);
+  c.ctx = modbus_new_tcp(c.host.c_str(), c.port);
   const auto sec = static_cast<std::uint32_t>(options.response_timeout_s);
   const auto usec = static_cast<std::uint32_t>((options.response_timeout_s - sec) * 1e6);
   modbus_set_response_timeout(c.ctx, sec, usec);
@@ -255,8 +265,8 @@ bool ModbusIo::Impl::ensure_connected(Connection& c, double now_s) {
     if (!c.down_reported) {
       c.down_reported = true;
       char line[160];
-      std::snprintf(line, sizeof line, "port %d: cannot connect to %s (%s); retrying with back-off",
-                    c.port, options.host.c_str(), modbus_strerror(errno));
+      std::snprintf(line, sizeof line, "%s:%d: cannot connect (%s); retrying with back-off",
+                    c.host.c_str(), c.port, modbus_strerror(errno));
       fault(line);
     }
     return false;

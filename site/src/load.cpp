@@ -306,7 +306,34 @@ void read_modbus(TomlReader& root, Modbus& m) {
   t->integer("base_port", m.base_port, Range::closed(1, 65535));
   t->choice("layout", m.layout, kLayouts);
   t->integer("response_timeout_ms", m.response_timeout_ms, Range::closed(1, 60000));
+  for (TomlReader& d : t->tables("device")) {
+    ModbusDevice dev;
+    dev.host = m.host;
+    d.string("name", dev.name, kRequired);
+    if (d.string("host", dev.host) && !is_ipv4(dev.host))
+      d.error("host", "must be an IPv4 address such as \"127.0.0.1\"; found " + quote(dev.host));
+    d.integer("port", dev.port, Range::closed(1, 65535), kRequired);
+    d.integer("unit_id", dev.unit_id, Range::closed(1, 247));
+    for (const ModbusDevice& other : m.devices)
+      if (other.name == dev.name) d.error("name", quote(dev.name) + " is listed twice");
+    d.finish();
+    m.devices.push_back(dev);
+  }
   t->finish();
+}
+
+// A [[modbus.device]] must name a device the site has.
+void check_modbus_devices(TomlReader& root, const Site& s) {
+  for (const ModbusDevice& d : s.modbus.devices) {
+    bool known = d.name == "poi" || (d.name == "battery" && s.has_battery);
+    for (int u = 0; u < s.turbine_count() && !known; ++u) known = d.name == "turbine." + std::to_string(u);
+    for (int p = 0; p < s.pod_count() && !known; ++p) known = d.name == "pod." + std::to_string(p);
+    if (!known)
+      root.error("modbus", "[[modbus.device]] " + quote(d.name) +
+                               " is not a device of this site: devices are poi, battery (with a "
+                               "[battery]), turbine.0..turbine." + std::to_string(s.turbine_count() - 1) +
+                               ", pod.0..pod." + std::to_string(s.pod_count() - 1));
+  }
 }
 
 }  // namespace
@@ -330,6 +357,7 @@ LoadResult load_site_string(std::string_view toml_text, const std::string& path)
   read_permit(r, s.permit);
   read_modbus(r, s.modbus);
   read_controller(r, s.controller);
+  check_modbus_devices(r, s);
   r.finish();
 
   // Sections are read in a fixed order; report in file order.

@@ -48,7 +48,15 @@ void Controller::step(const hal::ProcessImage& image, const OperatorInputs& op, 
   c.detect_contingencies();
   c.frequency_stages();
   c.resynchronise(out);
-  if (c.site.controller.kind == site::ControllerKind::kPlant) {
+  const Mode mode = c.supervisor.mode();
+  if (mode == Mode::kFailSafe) {
+    // Measurements lost: hold the units and the caps as they are; the battery
+    // stops, since nothing it could follow is known.
+    out.battery_setpoint_mw = 0;
+  } else if (mode == Mode::kManual) {
+    // The operator commands; the controller's own protection (frequency stages,
+    // contingencies) stays armed, its dispatch does not act.
+  } else if (c.site.controller.kind == site::ControllerKind::kPlant) {
     c.plant_dispatch(out);
     c.plant_battery(out);
     c.hold_limits(out);

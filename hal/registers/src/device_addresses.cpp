@@ -11,7 +11,10 @@ std::vector<DeviceAddress> device_addresses(const site::Site& site) {
     const bool gateway = site.modbus.layout == site::ModbusLayout::kGateway;
     const int port = site.modbus.base_port + (gateway ? n / kUnitIdsPerGateway : n);
     const int unit = gateway ? 1 + n % kUnitIdsPerGateway : 1;
-    out.push_back(DeviceAddress{kind, index, std::move(name), port, unit});
+    DeviceAddress a{kind, index, name, site.modbus.host, port, unit, false};
+    for (const site::ModbusDevice& d : site.modbus.devices)
+      if (d.name == name) a = DeviceAddress{kind, index, name, d.host, d.port, d.unit_id, true};
+    out.push_back(a);
   };
   add(DeviceKind::kPoi, 0, "poi");
   if (site.has_battery) add(DeviceKind::kBattery, 0, "battery");
@@ -25,7 +28,7 @@ std::vector<DeviceAddress> device_addresses(const site::Site& site) {
 std::vector<int> device_ports(const site::Site& site) {
   std::vector<int> ports;
   for (const DeviceAddress& a : device_addresses(site))
-    if (ports.empty() || ports.back() != a.port) ports.push_back(a.port);
+    if (!a.elsewhere && (ports.empty() || ports.back() != a.port)) ports.push_back(a.port);
   return ports;
 }
 

@@ -44,6 +44,10 @@ DeviceBank::DeviceBank(Plant& plant) : plant_(plant) {
   for (int p = 0; p < plant.pods().size(); ++p)
     devices_.push_back({DeviceKind::kPodGateway, p});
   controller_heartbeat_.assign(devices_.size(), 0);
+  // Point names to indices once: a request must not search thousands of points.
+  const std::vector<Point>& points = plant.measurements().points();
+  for (size_t i = 0; i < points.size(); ++i)
+    point_index_[points[i].name] = static_cast<int>(i);
   gateways_.assign(static_cast<size_t>(plant.pods().size()), PodGatewayState{});
 }
 
@@ -70,15 +74,15 @@ int DeviceBank::device_number(const DeviceId& d) const {
 
 // The engineering value behind a register. Measured quantities come through the
 // plant's measurement layer, so a frozen or stuck sensor shows on the wire too.
-double DeviceBank::value_of(const DeviceId& d, const Register& r) const {
+double DeviceBank::value_of(int device, const Register& r) const {
+  const DeviceId& d = devices_[static_cast<size_t>(device)];
   Plant& plant = plant_;
   const std::string i = std::to_string(d.index);
   auto measured = [&](const std::string& point) {
-    return plant.measure(plant.measurements().find_point(point)).value;
+    return plant.measure(point_index_.at(point)).value;
   };
   if (is(r, "device_heartbeat")) return std::fmod(std::floor(plant.time_s()), 65536.0);
-  if (is(r, "controller_heartbeat"))
-    return controller_heartbeat_[static_cast<size_t>(find(d.kind, d.index))];
+  if (is(r, "controller_heartbeat")) return controller_heartbeat_[static_cast<size_t>(device)];
   if (is(r, "command")) return 0;
   switch (d.kind) {
     case DeviceKind::kPoi:
@@ -154,7 +158,7 @@ Reply DeviceBank::read(int device, Table table, std::uint16_t address, std::uint
     std::uint16_t words[2] = {0, 0};
     // A value the register cannot hold (a stuck sensor at -1 on an unsigned
     // register, say) reads as all ones: visibly wrong, never quietly clamped.
-    if (!hal::regs::encode(r, value_of(d, r), words)) words[0] = words[1] = 0xFFFF;
+    if (!hal::regs::encode(r, value_of(device, r), words)) words[0] = words[1] = 0xFFFF;
     for (int w = 0; w < n; ++w) {
       const int a = r.address + w;
       if (a >= first && a <= last) out[a - first] = words[w];

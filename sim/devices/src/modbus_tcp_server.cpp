@@ -12,7 +12,6 @@ namespace sim {
 namespace {
 constexpr std::size_t kHeaderBytes = 7;    // MBAP: transaction, protocol, length, unit
 constexpr std::size_t kMaxAduBytes = 260;  // Modbus TCP application data unit
-constexpr int kMappingRegisters = 256;     // every map's addresses fit below this
 constexpr std::uint8_t kGatewayTargetFailed = 0x0B;
 
 std::uint16_t be16(const std::uint8_t* p) {
@@ -27,7 +26,7 @@ class ModbusTcpServer::Session : public std::enable_shared_from_this<Session> {
   Session(ModbusTcpServer& server, asio::ip::tcp::socket socket, std::size_t slot)
       : server_(server), socket_(std::move(socket)), slot_(slot) {
     ctx_ = modbus_new_tcp("127.0.0.1", 0);  // a context for modbus_reply; never connects
-    mapping_ = modbus_mapping_new(0, 0, kMappingRegisters, kMappingRegisters);
+    mapping_ = new_request_mapping();
     modbus_set_socket(ctx_, socket_.native_handle());
   }
   ~Session() {
@@ -76,56 +75,15 @@ class ModbusTcpServer::Session : public std::enable_shared_from_this<Session> {
       modbus_reply_exception(ctx_, req, kGatewayTargetFailed);
       return;
     }
-    const std::uint8_t function = req[7];
-    const std::uint16_t address = length >= 10 ? be16(&req[8]) : 0;
-    Reply reply;
-    switch (function) {
-      case MODBUS_FC_READ_HOLDING_REGISTERS:
-      case MODBUS_FC_READ_INPUT_REGISTERS: {
-        const std::uint16_t count = length >= 12 ? be16(&req[10]) : 0;
-        if (count < 1 || count > MODBUS_MAX_READ_REGISTERS || address + count > kMappingRegisters) {
-          reply = {Answer::kException, MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE};
-          break;
-        }
-        const bool holding = function == MODBUS_FC_READ_HOLDING_REGISTERS;
-        std::uint16_t* table = holding ? mapping_->tab_registers : mapping_->tab_input_registers;
-        reply = server_.bank_.read(device,
-                                   holding ? hal::regs::Table::kHolding : hal::regs::Table::kInput,
-                                   address, count, table + address);
-        break;
-      }
-      case MODBUS_FC_WRITE_SINGLE_REGISTER: {
-        const std::uint16_t value = be16(&req[10]);
-        reply = server_.bank_.write(device, address, 1, &value);
-        break;
-      }
-      case MODBUS_FC_WRITE_MULTIPLE_REGISTERS: {
-        const std::uint16_t count = be16(&req[10]);
-        if (count < 1 || count > MODBUS_MAX_WRITE_REGISTERS || req[12] != count * 2 ||
-            13 + count * 2 > length || address + count > kMappingRegisters) {
-          reply = {Answer::kException, MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE};
-          break;
-        }
-        std::uint16_t values[MODBUS_MAX_WRITE_REGISTERS];
-        for (int i = 0; i < count; ++i)
-          values[i] = be16(&req[13 + 2 * i]);
-        reply = server_.bank_.write(device, address, count, values);
-        break;
-      }
-      default:
-        reply = {Answer::kException, MODBUS_EXCEPTION_ILLEGAL_FUNCTION};
-        break;
-    }
-    switch (reply.answer) {
+    switch (answer_request(server_.bank_, server_.mutex_, device, req, length,
+                           length - static_cast<int>(kHeaderBytes), ctx_, mapping_)) {
       case Answer::kSilent:
         ++stats.unanswered;  // the device does not answer; the client times out
         break;
       case Answer::kException:
         ++stats.exceptions;
-        modbus_reply_exception(ctx_, req, reply.exception);
         break;
       case Answer::kOk:
-        modbus_reply(ctx_, req, length, mapping_);  // frames the answer from the mapping
         break;
     }
   }
@@ -139,14 +97,15 @@ class ModbusTcpServer::Session : public std::enable_shared_from_this<Session> {
 };
 
 ModbusTcpServer::ModbusTcpServer(asio::io_context& io, DeviceBank& bank, const site::Site& site,
-                                 const std::string& host, int base_port)
-    : io_(io), bank_(bank) {
+                                 const std::string& host, int base_port, std::mutex* mutex)
+    : io_(io), bank_(bank), mutex_(mutex) {
   const std::vector<hal::regs::DeviceAddress> addresses = hal::regs::device_addresses(site);
   const std::vector<int> site_ports = hal::regs::device_ports(site);
   for (int port : site_ports)
     ports_.push_back(port - site.modbus.base_port + base_port);
   device_at_.assign(ports_.size(), std::vector<int>(256, -1));
   for (size_t i = 0; i < addresses.size(); ++i) {
+    if (addresses[i].elsewhere) continue;  // served by a real device on the bench
     const auto slot = static_cast<size_t>(
         std::find(site_ports.begin(), site_ports.end(), addresses[i].port) - site_ports.begin());
     device_at_[slot][static_cast<size_t>(addresses[i].unit_id)] = static_cast<int>(i);

@@ -118,11 +118,21 @@ struct Permit {
 // Reserved for the Modbus backend: where each device is served.
 enum class ModbusLayout { kGateway, kPortPerDevice };
 
+// A device served somewhere else than the site's gateway ports: a real device
+// on a bench while the simulator serves the rest.
+struct ModbusDevice {
+  std::string name;  // "poi", "battery", "turbine.N", "pod.N"
+  std::string host;
+  int port = 502;
+  int unit_id = 1;
+};
+
 struct Modbus {
   std::string host = "127.0.0.1";
   int base_port = 1502;
   ModbusLayout layout = ModbusLayout::kGateway;
   int response_timeout_ms = 200;
+  std::vector<ModbusDevice> devices;  // [[modbus.device]] overrides
 };
 
 // The site controller's tuning. Defaults cite their source in docs/configuration.md.

@@ -19,14 +19,16 @@ struct DeviceAddress {
   DeviceKind kind;
   int index;         // unit or pod number; 0 for the POI and the battery
   std::string name;  // "poi", "battery", "turbine.3", "pod.12"
+  std::string host;
   int port;
   int unit_id;
+  bool elsewhere = false;  // a [[modbus.device]] override: not on the site's gateway ports
 };
 
 constexpr int kUnitIdsPerGateway = 247;  // Modbus unit ids 1..247
 
 std::vector<DeviceAddress> device_addresses(const site::Site& site);
-// Ports the site's devices use, each once, in order.
+// The site's gateway ports (not the `elsewhere` devices'), each once, in order.
 std::vector<int> device_ports(const site::Site& site);
 
 }  // namespace hal::regs

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "hal/registers.hpp"
@@ -55,13 +57,14 @@ class DeviceBank {
     double last_heartbeat_s = 0;
     bool safe_cap_active = false;
   };
-  double value_of(const DeviceId& d, const hal::regs::Register& r) const;
+  double value_of(int device, const hal::regs::Register& r) const;
   std::uint8_t apply(int device, const hal::regs::Register& r, double value);
   int device_number(const DeviceId& d) const;  // index into Plant's measurement devices
 
   Plant& plant_;
   std::vector<DeviceId> devices_;
   std::vector<std::uint16_t> controller_heartbeat_;
+  std::unordered_map<std::string, int> point_index_;
   std::vector<PodGatewayState> gateways_;
   double next_watch_s_ = 0;
 };

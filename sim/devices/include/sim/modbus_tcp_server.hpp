@@ -5,29 +5,30 @@
 //
 // Each request: read the 7-byte MBAP header, check protocol id 0 and the length
 // (ADU at most 260 bytes), read the rest, answer (or, for a silent device, not).
-// A malformed frame closes that connection only.
+// A malformed frame closes that connection only. The request itself is answered
+// by answer_request (modbus_request.hpp), shared with the RTU server; given a
+// mutex, the server holds it while it reads or writes the bank (the plant may be
+// stepped, or served over RTU, on another thread).
 #pragma once
 
 #include <asio.hpp>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "sim/device_bank.hpp"
+#include "sim/modbus_request.hpp"
 #include "site/site.hpp"
 
 namespace sim {
-
-struct ServerStats {
-  std::uint64_t requests = 0, exceptions = 0, unanswered = 0, bad_frames = 0, connections = 0;
-};
 
 class ModbusTcpServer {
  public:
   // Listens on `host` at the site's device ports, shifted so the first is `base_port`.
   ModbusTcpServer(asio::io_context& io, DeviceBank& bank, const site::Site& site,
-                  const std::string& host, int base_port);
+                  const std::string& host, int base_port, std::mutex* mutex = nullptr);
   ~ModbusTcpServer();
 
   const std::vector<int>& ports() const { return ports_; }
@@ -39,6 +40,7 @@ class ModbusTcpServer {
 
   asio::io_context& io_;
   DeviceBank& bank_;
+  std::mutex* mutex_;
   std::vector<int> ports_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   // Device index by (port slot, unit id): -1 where no device is.

@@ -1,0 +1,96 @@
+// Faults on the wire: a malformed frame closes only its own connection; a device
+// server that goes away and comes back is found again by plantd, which logs the
+// fault once, keeps scanning, and recovers by itself.
+#include <modbus/modbus.h>
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <string>
+#include <thread>
+
+#include "process.hpp"
+
+namespace {
+
+const std::string kSite = std::string(PLANT_SOURCE_DIR) + "/config/colossus-100k.toml";
+
+int count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a malformed frame closes its own connection and no other", "[integration][wire]") {
+  const int port = test::free_port();
+  test::Process sim({PLANTSIM_PATH, "--serve", "--config", kSite, "--host", "127.0.0.1", "--port",
+                     std::to_string(port), "--duration-s", "30"},
+                    "/tmp/plant-wire-sim-" + std::to_string(port) + ".log");
+  REQUIRE(test::wait_for_port(port, 10));
+  modbus_t* good = modbus_new_tcp("127.0.0.1", port);
+  REQUIRE(modbus_connect(good) == 0);
+  modbus_set_slave(good, 1);
+  std::uint16_t w[2];
+  REQUIRE(modbus_read_input_registers(good, 0, 2, w) == 2);
+
+  // A frame with protocol id 7 (Modbus TCP is 0): the server must drop this connection.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const std::uint8_t bad[] = {0, 1, 0, 7, 0, 6, 1, 4, 0, 0, 0, 2};
+  REQUIRE(send(fd, bad, sizeof bad, 0) == static_cast<ssize_t>(sizeof bad));
+  std::uint8_t reply[16];
+  const ssize_t got = recv(fd, reply, sizeof reply, 0);
+  CHECK(got <= 0);  // closed (or reset), no answer
+  close(fd);
+
+  // The other client carries on.
+  CHECK(modbus_read_input_registers(good, 0, 2, w) == 2);
+  modbus_close(good);
+  modbus_free(good);
+  CHECK(sim.stop(SIGTERM, 10) == 0);
+  CHECK(sim.log().find("1 bad frames") != std::string::npos);
+}
+
+TEST_CASE("plantd rides through its device server going away and coming back",
+          "[integration][wire]") {
+  const int port = test::free_port();
+  const std::string log_base = "/tmp/plant-wire-restart-" + std::to_string(port);
+  auto start_sim = [&](const char* tag) {
+    return std::make_unique<test::Process>(
+        std::vector<std::string>{PLANTSIM_PATH, "--serve", "--config", kSite, "--host", "127.0.0.1",
+                                 "--port", std::to_string(port), "--duration-s", "60"},
+        log_base + "-sim-" + tag + ".log");
+  };
+  auto sim = start_sim("a");
+  REQUIRE(test::wait_for_port(port, 10));
+  test::Process plantd({PLANTD_PATH, "--config", kSite, "--host", "127.0.0.1", "--port",
+                        std::to_string(port), "--duration-s", "22"},
+                       log_base + "-plantd.log");
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  sim->stop(SIGKILL, 5);  // the device server dies
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  sim = start_sim("b");  // and comes back
+  REQUIRE(test::wait_for_port(port, 10));
+  CHECK(plantd.stop(0, 30) == 0);  // plantd ends by itself at 22 s
+  const std::string log = plantd.log();
+  INFO(log.substr(0, 6000));
+  // The fault is logged once when it starts and once when it ends, not per scan.
+  CHECK(count(log, "connection lost") + count(log, "cannot connect") <= 2);
+  CHECK(count(log, "connected again") == 1);
+  CHECK(log.find("-> FailSafe") != std::string::npos);  // measurements lost meanwhile
+  CHECK(log.find("stopped after") != std::string::npos);
+  CHECK(log.find("mode FailSafe") == std::string::npos);  // and recovered by the end
+  CHECK(count(log, "scan overrun") <= 2);                 // at most the reconnecting scans
+}
