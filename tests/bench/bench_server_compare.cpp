@@ -63,9 +63,11 @@ Result load(int pid, int port, int unit, int connections, double seconds) {
     });
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop = true;
-  for (std::thread& t : threads) t.join();
+  for (std::thread& t : threads)
+    t.join();
   const double cpu = cpu_s(pid) - cpu0;
-  return Result{static_cast<double>(done) / seconds, done > 0 ? cpu / static_cast<double>(done) * 1e6 : 0};
+  return Result{static_cast<double>(done) / seconds,
+                done > 0 ? cpu / static_cast<double>(done) * 1e6 : 0};
 }
 
 }  // namespace
@@ -79,8 +81,8 @@ int main(int argc, char** argv) {
   for (const auto& a : hal::regs::device_addresses(*s.site))
     if (a.name == "pod.0") pod_unit = a.unit_id;
   const int sim_port = test::free_port(), py_port = test::free_port();
-  test::Process sim({PLANTSIM_PATH, "--serve", "--config", site_file, "--host", "127.0.0.1", "--port",
-                     std::to_string(sim_port), "--duration-s", "600"},
+  test::Process sim({PLANTSIM_PATH, "--serve", "--config", site_file, "--host", "127.0.0.1",
+                     "--port", std::to_string(sim_port), "--duration-s", "600"},
                     "/tmp/plant-bench-sim.log");
   test::Process py({"/usr/bin/python3", src + "/tests/integration/pymodbus_pod_gateway.py",
                     std::to_string(py_port)},
@@ -92,11 +94,12 @@ int main(int argc, char** argv) {
   for (int connections : {1, 8}) {
     const Result a = load(sim.pid(), sim_port, pod_unit, connections, seconds);
     const Result b = load(py.pid(), py_port, 1, connections, seconds);
-    std::printf("%d connection(s): plantsim %.0f req/s, %.1f us CPU/req; pymodbus %.0f req/s, %.1f us "
-                "CPU/req; ratio %.2fx req/s, %.2f of pymodbus's CPU per request\n",
-                connections, a.rps, a.cpu_us_per_request, b.rps, b.cpu_us_per_request,
-                b.rps > 0 ? a.rps / b.rps : 0.0,
-                b.cpu_us_per_request > 0 ? a.cpu_us_per_request / b.cpu_us_per_request : 0.0);
+    std::printf(
+        "%d connection(s): plantsim %.0f req/s, %.1f us CPU/req; pymodbus %.0f req/s, %.1f us "
+        "CPU/req; ratio %.2fx req/s, %.2f of pymodbus's CPU per request\n",
+        connections, a.rps, a.cpu_us_per_request, b.rps, b.cpu_us_per_request,
+        b.rps > 0 ? a.rps / b.rps : 0.0,
+        b.cpu_us_per_request > 0 ? a.cpu_us_per_request / b.cpu_us_per_request : 0.0);
   }
   return 0;
 }

@@ -34,33 +34,42 @@ class ModbusTcpServer::Session : public std::enable_shared_from_this<Session> {
     modbus_mapping_free(mapping_);
     modbus_free(ctx_);
   }
-  void start() { read_header(); }
+  void start() { read_more(); }
 
  private:
-  void read_header() {
+  // Reads what the socket has and answers every whole frame in it: one receive per
+  // request in the usual case, and pipelined requests answered in order.
+  void read_more() {
     auto self = shared_from_this();
-    asio::async_read(
-        socket_, asio::buffer(frame_.data(), kHeaderBytes),
-        [this, self](const std::error_code& ec, std::size_t) {
-          if (ec) return;
-          const std::uint16_t protocol = be16(&frame_[2]);
-          const std::uint16_t length = be16(&frame_[4]);  // unit id + PDU
-          if (protocol != 0 || length < 2 || kHeaderBytes - 1 + length > kMaxAduBytes) {
-            ++server_.stats_.bad_frames;
-            return;  // close this connection only
-          }
-          read_body(length - 1u);
-        });
+    socket_.async_read_some(asio::buffer(buffer_.data() + buffered_, buffer_.size() - buffered_),
+                            [this, self](const std::error_code& ec, std::size_t n) {
+                              if (ec) return;
+                              buffered_ += n;
+                              if (answer_buffered()) read_more();
+                            });
   }
 
-  void read_body(std::size_t pdu_bytes) {
-    auto self = shared_from_this();
-    asio::async_read(socket_, asio::buffer(frame_.data() + kHeaderBytes, pdu_bytes),
-                     [this, self, pdu_bytes](const std::error_code& ec, std::size_t) {
-                       if (ec) return;
-                       handle(static_cast<int>(kHeaderBytes + pdu_bytes));
-                       read_header();
-                     });
+  // False when a frame is malformed: the connection is dropped (this one only).
+  bool answer_buffered() {
+    std::size_t at = 0;
+    while (buffered_ - at >= kHeaderBytes) {
+      const std::uint8_t* f = buffer_.data() + at;
+      const std::uint16_t protocol = be16(&f[2]);
+      const std::uint16_t length = be16(&f[4]);  // unit id + PDU
+      if (protocol != 0 || length < 2 || kHeaderBytes - 1 + length > kMaxAduBytes) {
+        ++server_.stats_.bad_frames;
+        return false;
+      }
+      const std::size_t frame_bytes = kHeaderBytes - 1 + length;
+      if (buffered_ - at < frame_bytes) break;  // the rest is still on its way
+      std::copy(f, f + frame_bytes, frame_.begin());
+      handle(static_cast<int>(frame_bytes));
+      at += frame_bytes;
+    }
+    std::copy(buffer_.begin() + static_cast<std::ptrdiff_t>(at),
+              buffer_.begin() + static_cast<std::ptrdiff_t>(buffered_), buffer_.begin());
+    buffered_ -= at;
+    return true;
   }
 
   void handle(int length) {
@@ -94,6 +103,8 @@ class ModbusTcpServer::Session : public std::enable_shared_from_this<Session> {
   modbus_t* ctx_ = nullptr;
   modbus_mapping_t* mapping_ = nullptr;
   std::array<std::uint8_t, kMaxAduBytes> frame_{};
+  std::array<std::uint8_t, 16 * kMaxAduBytes> buffer_{};  // received, not yet answered
+  std::size_t buffered_ = 0;
 };
 
 ModbusTcpServer::ModbusTcpServer(asio::io_context& io, DeviceBank& bank, const site::Site& site,
