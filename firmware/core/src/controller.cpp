@@ -19,7 +19,6 @@ bool on(const hal::Signal& s) {
 }
 constexpr double kFrequencyNormalHz = 0.1;    // |f - f0| within this is normal
 constexpr double kRecoveredS = 10;            // normal this long ends an emergency
-constexpr double kBoostReleaseS = 60;         // a contingency's battery boost fades over this
 constexpr double kStartAckS = 5;              // a unit that has not left Off by then failed
 constexpr double kPeakForgetPuPerS = 0.0002;  // of the site's full power per second
 }  // namespace

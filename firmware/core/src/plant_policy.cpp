@@ -16,6 +16,7 @@ constexpr double kRampUsePu = 0.8;           // use 80 % of the utility's ramp l
 constexpr double kSetpointDeadbandMw = 0.2;  // fewer writes: devices keep the last setpoint
 constexpr double kStopHysteresisOfNeedPu = 0.05;  // of the turbines' need
 constexpr double kIslandMinSocPu = 0.02;
+constexpr double kBoostReleaseS = 60;  // a contingency's battery boost fades over this
 constexpr double kRechargePu = 0.1;  // of battery power: the units' extra output to recharge it //
                                      // islanded: the battery runs to near empty
 // A recent peak fades at this share of the site's full power per second: slowly
@@ -257,7 +258,7 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
   const double raw_mw = est.import_mw + est.battery_mw;  // import without the battery
   const double ramp_mw = kRampUsePu * site.grid.import_ramp_limit_mw_per_min / 60.0 * dt;
   const double limit = site.grid.import_contract_mw - cfg.import_margin_mw;
-  battery_boost_mw = std::max(0.0, battery_boost_mw - battery_boost_mw * dt / 60.0);
+  battery_boost_mw = std::max(0.0, battery_boost_mw - battery_boost_mw * dt / kBoostReleaseS);
   if (!site.has_battery) {
     if (est.connected) import_target_mw = raw_mw;
     return;
