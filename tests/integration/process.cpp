@@ -59,7 +59,11 @@ int Process::stop(int signal, double timeout_s) {
 }
 
 std::string Process::log() const {
-  std::ifstream in(log_path_);
+  return read_file(log_path_);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();

@@ -27,6 +27,8 @@ class Process {
 int free_port();
 // True once something accepts connections on 127.0.0.1:port (polls up to timeout_s).
 bool wait_for_port(int port, double timeout_s);
+// The whole text of a file ("" when it cannot be read).
+std::string read_file(const std::string& path);
 // Runs a command, returns its standard output (and the exit status through `status`).
 std::string run_command(const std::string& command, int* status = nullptr);
 

@@ -11,13 +11,6 @@
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 void run_over_modbus(const std::string& scenario, double duration_s) {
   const int port = test::free_port();
   const std::string json = "/tmp/plant-e2e-" + std::to_string(port) + ".json";
@@ -39,7 +32,7 @@ void run_over_modbus(const std::string& scenario, double duration_s) {
        << sim.log() << "\nplantd (tail):\n"
        << plantd.log().substr(plantd.log().size() > 3000 ? plantd.log().size() - 3000 : 0));
   CHECK(sim_status == 0);
-  const std::string report = slurp(json);
+  const std::string report = test::read_file(json);
   CHECK(report.find("\"all_pass\": true") != std::string::npos);
 }
 

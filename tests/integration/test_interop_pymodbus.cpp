@@ -10,14 +10,7 @@
 
 #include "process.hpp"
 
-namespace {
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("plantd polls and commands a pod gateway served by python3-pymodbus",
           "[integration][interop][pymodbus]") {
@@ -27,15 +20,16 @@ TEST_CASE("plantd polls and commands a pod gateway served by python3-pymodbus",
   const std::string site_file = "/tmp/plant-interop-site-" + std::to_string(py_port) + ".toml";
   {
     std::ofstream out(site_file);
-    out << slurp(std::string(PLANT_SOURCE_DIR) + "/config/colossus-100k.toml")
+    out << test::read_file(std::string(PLANT_SOURCE_DIR) + "/config/colossus-100k.toml")
         << "\n[[modbus.device]]\nname = \"pod.3\"\nhost = \"127.0.0.1\"\nport = " << py_port
         << "\nunit_id = 1\n";
   }
-  test::Process py({"/usr/bin/python3", std::string(PLANT_SOURCE_DIR) + "/tests/integration/pymodbus_pod_gateway.py",
+  test::Process py({"/usr/bin/python3",
+                    std::string(PLANT_SOURCE_DIR) + "/tests/integration/pymodbus_pod_gateway.py",
                     std::to_string(py_port)},
                    "/tmp/plant-interop-py-" + std::to_string(py_port) + ".log");
-  test::Process sim({PLANTSIM_PATH, "--serve", "--config", site_file, "--host", "127.0.0.1", "--port",
-                     std::to_string(sim_port), "--duration-s", "30"},
+  test::Process sim({PLANTSIM_PATH, "--serve", "--config", site_file, "--host", "127.0.0.1",
+                     "--port", std::to_string(sim_port), "--duration-s", "30"},
                     "/tmp/plant-interop-sim-" + std::to_string(sim_port) + ".log");
   REQUIRE(test::wait_for_port(py_port, 15));
   REQUIRE(test::wait_for_port(sim_port, 10));

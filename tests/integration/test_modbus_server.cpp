@@ -11,6 +11,7 @@
 #include "hal/device_addresses.hpp"
 #include "hal/registers.hpp"
 #include "process.hpp"
+#include "register_access.hpp"
 #include "site/load.hpp"
 
 namespace {
@@ -48,13 +49,9 @@ const hal::regs::Register& reg(hal::regs::DeviceKind kind, const char* name) {
 }
 
 double read(Client& c, const hal::regs::Register& r) {
-  std::uint16_t w[2] = {0, 0};
-  const int n = hal::regs::words(r.type);
-  const int got = r.table == hal::regs::Table::kInput
-                      ? modbus_read_input_registers(c.ctx, r.address, n, w)
-                      : modbus_read_registers(c.ctx, r.address, n, w);
-  REQUIRE(got == n);
-  return hal::regs::decode(r, w);
+  double v = 0;
+  REQUIRE(hal::read_register(c.ctx, r, v));
+  return v;
 }
 
 int unit_of(const std::string& device) {

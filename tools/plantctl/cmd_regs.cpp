@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "hal/device_addresses.hpp"
 #include "hal/registers.hpp"
+#include "register_access.hpp"
 #include "site/load.hpp"
 
 namespace plantctl {
@@ -74,13 +75,10 @@ const hal::regs::Register& find(const Connection& c, const std::string& name) {
 }
 
 double read(Connection& c, const hal::regs::Register& r) {
-  std::uint16_t w[2] = {0, 0};
-  const int n = hal::regs::words(r.type);
-  const int got = r.table == hal::regs::Table::kInput
-                      ? modbus_read_input_registers(c.ctx, r.address, n, w)
-                      : modbus_read_registers(c.ctx, r.address, n, w);
-  if (got != n) fail(c.address.name + " " + r.name + ": " + modbus_strerror(errno));
-  return hal::regs::decode(r, w);
+  double v = 0;
+  if (!hal::read_register(c.ctx, r, v))
+    fail(c.address.name + " " + r.name + ": " + modbus_strerror(errno));
+  return v;
 }
 
 void print(const Connection& c, const hal::regs::Register& r, double v) {
@@ -101,13 +99,12 @@ void write_cmd(const RegsArgs& a) {
   connect(a, c);
   const hal::regs::Register& r = find(c, a.reg);
   if (r.access == hal::regs::Access::kRead) fail(std::string(r.name) + " is read-only");
-  std::uint16_t w[2];
-  if (!hal::regs::encode(r, a.value, w))
-    fail(std::to_string(a.value) + " does not fit " + r.name + " (" + hal::regs::to_string(r.type) +
-         ", scale " + std::to_string(r.scale) + ")");
-  const int n = hal::regs::words(r.type);
-  if (modbus_write_registers(c.ctx, r.address, n, w) != n)
+  if (!hal::write_register(c.ctx, r, a.value)) {
+    if (errno == EINVAL)
+      fail(std::to_string(a.value) + " does not fit " + r.name + " (" +
+           hal::regs::to_string(r.type) + ", scale " + std::to_string(r.scale) + ")");
     fail(c.address.name + " " + r.name + ": refused: " + modbus_strerror(errno));
+  }
   std::printf("%s %s = %g %s: accepted\n", c.address.name.c_str(), r.name, a.value, r.unit);
 }
 
