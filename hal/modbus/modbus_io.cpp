@@ -53,8 +53,10 @@ const char* exception_text(int code) {
   }
 }
 
+// A Modbus exception answered by the device (codes 1..11); framing errors such
+// as EMBBADDATA are not exceptions but a stream out of step.
 bool is_exception(int err) {
-  return err > MODBUS_ENOBASE && err < MODBUS_ENOBASE + 20;
+  return err > MODBUS_ENOBASE && err <= MODBUS_ENOBASE + MODBUS_EXCEPTION_GATEWAY_TARGET;
 }
 
 }  // namespace
@@ -102,6 +104,7 @@ struct ModbusIo::Impl {
   void do_writes(Connection& c, Device& d, double now_s);
   bool ensure_connected(Connection& c, double now_s);
   void lose_connection(Connection& c, double now_s);
+  bool reopen(Connection& c, double now_s);  // after a timeout; false: connection lost
   void device_failed(Device& d, double now_s, const char* why);
   void fault(const std::string& line);
   void refuse(Device& d, const Pending& p, const char* reason);
@@ -282,6 +285,13 @@ bool ModbusIo::Impl::ensure_connected(Connection& c, double now_s) {
   return true;
 }
 
+bool ModbusIo::Impl::reopen(Connection& c, double now_s) {
+  modbus_close(c.ctx);
+  if (modbus_connect(c.ctx) == 0) return true;
+  lose_connection(c, now_s);
+  return false;
+}
+
 void ModbusIo::Impl::lose_connection(Connection& c, double now_s) {
   modbus_close(c.ctx);
   modbus_free(c.ctx);
@@ -319,7 +329,9 @@ void ModbusIo::Impl::do_read(Connection& c, Device& d, double now_s) {
       if (is_exception(err)) return err;
       if (err == ETIMEDOUT) {
         ++counters.timeouts;
-        modbus_flush(c.ctx);  // a late answer must not be taken for the next one
+        // A late answer must never be taken for the next request's: a fresh
+        // connection (on loopback or a LAN, a millisecond) leaves it behind.
+        if (!reopen(c, now_s)) return -1;
         continue;
       }
       lose_connection(c, now_s);
@@ -422,8 +434,8 @@ void ModbusIo::Impl::do_writes(Connection& c, Device& d, double now_s) {
     }
     if (err == ETIMEDOUT) {
       ++counters.timeouts;
-      modbus_flush(c.ctx);
       device_failed(d, now_s, "no answer to a write");
+      reopen(c, now_s);
       break;
     }
     lose_connection(c, now_s);

@@ -94,3 +94,26 @@ TEST_CASE("plantd rides through its device server going away and coming back",
   CHECK(log.find("mode FailSafe") == std::string::npos);  // and recovered by the end
   CHECK(count(log, "scan overrun") <= 2);                 // at most the reconnecting scans
 }
+
+TEST_CASE("a slow device is marked and backed off, logged once, and polled again when it answers",
+          "[integration][wire]") {
+  const int port = test::free_port();
+  const std::string base = "/tmp/plant-wire-slow-" + std::to_string(port);
+  test::Process sim(
+      {PLANTSIM_PATH, "--serve", "--wait-for-client", "--scenario",
+       std::string(PLANT_SOURCE_DIR) + "/tests/integration/scenarios/slow-pod-20s.toml", "--host",
+       "127.0.0.1", "--port", std::to_string(port)},
+      base + "-sim.log");
+  REQUIRE(test::wait_for_port(port, 10));
+  test::Process plantd({PLANTD_PATH, "--config", kSite, "--host", "127.0.0.1", "--port",
+                        std::to_string(port), "--duration-s", "20"},
+                       base + "-plantd.log");
+  CHECK(sim.stop(0, 40) == 0);  // the run's invariants hold
+  CHECK(plantd.stop(SIGTERM, 10) >= 0);
+  const std::string log = plantd.log();
+  INFO(log.substr(0, 6000));
+  CHECK(count(log, "pod.5: no answer") == 1);
+  CHECK(count(log, "pod.5: answering again") == 1);
+  // The slow device stalls its own connection for at most its retries, then is skipped.
+  CHECK(count(log, "scan overrun") <= 3);
+}

@@ -245,6 +245,11 @@ Reply DeviceBank::write(int device, std::uint16_t address, std::uint16_t count,
   return {};
 }
 
+double DeviceBank::delay_s(int device) const {
+  return plant_.measurements().delay_s(device_number(devices_[static_cast<size_t>(device)]),
+                                       plant_.time_s());
+}
+
 void DeviceBank::tick() {
   const double now = plant_.time_s();
   if (now < next_watch_s_) return;

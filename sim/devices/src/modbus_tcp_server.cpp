@@ -37,6 +37,8 @@ class ModbusTcpServer::Session : public std::enable_shared_from_this<Session> {
   void start() { read_more(); }
 
  private:
+  enum class Next { kRead, kWait, kClose };
+
   // Reads what the socket has and answers every whole frame in it: one receive per
   // request in the usual case, and pipelined requests answered in order.
   void read_more() {
@@ -45,12 +47,13 @@ class ModbusTcpServer::Session : public std::enable_shared_from_this<Session> {
                             [this, self](const std::error_code& ec, std::size_t n) {
                               if (ec) return;
                               buffered_ += n;
-                              if (answer_buffered()) read_more();
+                              if (answer_buffered() == Next::kRead) read_more();
                             });
   }
 
-  // False when a frame is malformed: the connection is dropped (this one only).
-  bool answer_buffered() {
+  // kClose when a frame is malformed: the connection is dropped (this one only).
+  // kWait when a slow device's answer is due later: reading resumes after it.
+  Next answer_buffered() {
     std::size_t at = 0;
     while (buffered_ - at >= kHeaderBytes) {
       const std::uint8_t* f = buffer_.data() + at;
@@ -58,18 +61,52 @@ class ModbusTcpServer::Session : public std::enable_shared_from_this<Session> {
       const std::uint16_t length = be16(&f[4]);  // unit id + PDU
       if (protocol != 0 || length < 2 || kHeaderBytes - 1 + length > kMaxAduBytes) {
         ++server_.stats_.bad_frames;
-        return false;
+        return Next::kClose;
       }
       const std::size_t frame_bytes = kHeaderBytes - 1 + length;
       if (buffered_ - at < frame_bytes) break;  // the rest is still on its way
+      if (!delay_served_ && delay_answer(at)) return Next::kWait;
+      delay_served_ = false;
       std::copy(f, f + frame_bytes, frame_.begin());
       handle(static_cast<int>(frame_bytes));
       at += frame_bytes;
     }
+    consume(at);
+    return Next::kRead;
+  }
+
+  // A slow device (scenario fault device_slow) answers after its delay, without
+  // holding up any other connection: a timer, not a sleep.
+  bool delay_answer(std::size_t at) {
+    const std::vector<int>& devices = server_.device_at_[slot_];
+    const int unit = buffer_[at + 6];
+    const int device =
+        unit < static_cast<int>(devices.size()) ? devices[static_cast<size_t>(unit)] : -1;
+    if (device < 0) return false;
+    double delay_s = 0;
+    if (server_.mutex_) {
+      const std::lock_guard<std::mutex> lock(*server_.mutex_);
+      delay_s = server_.bank_.delay_s(device);
+    } else {
+      delay_s = server_.bank_.delay_s(device);
+    }
+    if (delay_s <= 0) return false;
+    consume(at);
+    delay_served_ = true;
+    auto self = shared_from_this();
+    timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(delay_s)));
+    timer_.async_wait([this, self](const std::error_code& ec) {
+      if (ec) return;
+      if (answer_buffered() == Next::kRead) read_more();
+    });
+    return true;
+  }
+
+  void consume(std::size_t at) {
     std::copy(buffer_.begin() + static_cast<std::ptrdiff_t>(at),
               buffer_.begin() + static_cast<std::ptrdiff_t>(buffered_), buffer_.begin());
     buffered_ -= at;
-    return true;
   }
 
   void handle(int length) {
@@ -105,6 +142,8 @@ class ModbusTcpServer::Session : public std::enable_shared_from_this<Session> {
   std::array<std::uint8_t, kMaxAduBytes> frame_{};
   std::array<std::uint8_t, 16 * kMaxAduBytes> buffer_{};  // received, not yet answered
   std::size_t buffered_ = 0;
+  asio::steady_timer timer_{socket_.get_executor()};
+  bool delay_served_ = false;  // the frame at the front has waited its delay
 };
 
 ModbusTcpServer::ModbusTcpServer(asio::io_context& io, DeviceBank& bank, const site::Site& site,

@@ -49,6 +49,8 @@ Measurements::Measurements(const site::Site& site) {
 int Measurements::add_device(const std::string& name) {
   devices_.push_back(name);
   silent_until_s_.push_back(-1);
+  slow_until_s_.push_back(-1);
+  slow_delay_s_.push_back(0);
   return static_cast<int>(devices_.size()) - 1;
 }
 
@@ -84,6 +86,16 @@ void Measurements::stick(int point, double value, double duration_s, double now_
 
 void Measurements::clear(int point) {
   state_[static_cast<size_t>(point)].fault = MeasurementFault::kNone;
+}
+
+void Measurements::slow(int device, double delay_s, double duration_s, double now_s) {
+  slow_until_s_[static_cast<size_t>(device)] = until(duration_s, now_s);
+  slow_delay_s_[static_cast<size_t>(device)] = delay_s;
+}
+
+double Measurements::delay_s(int device, double now_s) const {
+  const size_t d = static_cast<size_t>(device);
+  return now_s < slow_until_s_[d] ? slow_delay_s_[d] : 0.0;
 }
 
 void Measurements::silence(int device, double duration_s, double now_s) {

@@ -27,8 +27,9 @@ enum Needs : unsigned {
   kPu = 1u << 6,
   kMw = 1u << 7,
   kValue = 1u << 8,
-  kDuration = 1u << 9,     // required
-  kOptDuration = 1u << 10  // optional: 0 = lasts until the end
+  kDuration = 1u << 9,      // required
+  kOptDuration = 1u << 10,  // optional: 0 = lasts until the end
+  kDelay = 1u << 11
 };
 
 struct EventSpec {
@@ -47,6 +48,7 @@ constexpr EventSpec kSpecs[] = {
     {"measurement_freeze", EventType::kMeasurementFreeze, kPoint | kOptDuration},
     {"measurement_stuck", EventType::kMeasurementStuck, kPoint | kValue | kOptDuration},
     {"device_silent", EventType::kDeviceSilent, kDevice | kOptDuration},
+    {"device_slow", EventType::kDeviceSlow, kDevice | kDelay | kOptDuration},
     {"load_surge", EventType::kLoadSurge, kMw | kOptDuration},
     {"job_start", EventType::kJobStart, kJob},
     {"job_stop", EventType::kJobStop, kJob},
@@ -182,6 +184,8 @@ void read_event(TomlReader& r, const site::Site* st, const Measurements* points,
   if (spec.needs & kPu) ok &= r.number("pu", e.value, Range::closed(0, 1.2), Need::kRequired);
   if (spec.needs & kMw) ok &= r.number("mw", e.value, Range::any(), Need::kRequired);
   if (spec.needs & kValue) ok &= r.number("value", e.value, Range::any(), Need::kRequired);
+  if (spec.needs & kDelay)
+    ok &= r.number("delay_s", e.value, Range::left_open(0, 60), Need::kRequired);
   if (spec.needs & kDuration)
     ok &= r.number("duration_s", e.duration_s, Range::above(0), Need::kRequired);
   if (spec.needs & kOptDuration) ok &= r.number("duration_s", e.duration_s, Range::at_least(0));

@@ -45,6 +45,9 @@ CommandResult ScenarioPlayer::apply(const Event& e) {
     case EventType::kDeviceSilent:
       p.device_silent(e.target, e.duration_s);
       break;
+    case EventType::kDeviceSlow:
+      p.device_slow(e.target, e.value, e.duration_s);
+      break;
     case EventType::kLoadSurge:
       p.load_surge(e.value, e.duration_s);
       break;

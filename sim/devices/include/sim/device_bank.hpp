@@ -47,6 +47,9 @@ class DeviceBank {
   // touches must be written whole; registers apply in address order.
   Reply write(int device, std::uint16_t address, std::uint16_t count, const std::uint16_t* values);
 
+  // How late the device answers now (a scenario's device_slow fault), in seconds.
+  double delay_s(int device) const;
+
   // Device-side timers: call after each plant step (cheap when nothing is due).
   void tick();
 

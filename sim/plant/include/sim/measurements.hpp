@@ -68,6 +68,9 @@ class Measurements {
   void stick(int point, double value, double duration_s, double now_s);
   void clear(int point);
   void silence(int device, double duration_s, double now_s);
+  // A device that answers late: every answer `delay_s` after its request.
+  void slow(int device, double delay_s, double duration_s, double now_s);
+  double delay_s(int device, double now_s) const;
   bool silent(int device, double now_s) const;
 
   // The device's answer for `point`, given the true value now.
@@ -79,6 +82,7 @@ class Measurements {
 
   std::vector<std::string> devices_;
   std::vector<double> silent_until_s_;  // per device; -1 answering, +inf silent for good
+  std::vector<double> slow_until_s_, slow_delay_s_;
   std::vector<Point> points_;
   struct PointState {
     Measurement last;

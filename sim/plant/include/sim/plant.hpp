@@ -107,6 +107,10 @@ class Plant {
   void stick_point(int point, double value, double duration_s);
   // A device that stops answering: no fresh reads, commands get no response.
   void device_silent(int device, double duration_s);
+  // A device that answers every request `delay_s` late (its servers see to it).
+  void device_slow(int device, double delay_s, double duration_s) {
+    measurements_.slow(device, delay_s, duration_s, time_s());
+  }
 
   // What the devices report now (with faults applied), and the truth behind it.
   Measurement measure(int point);

@@ -24,6 +24,7 @@ enum class EventType : std::uint8_t {
   kMeasurementFreeze,
   kMeasurementStuck,
   kDeviceSilent,
+  kDeviceSlow,
   kLoadSurge,
   kJobStart,
   kJobStop,
