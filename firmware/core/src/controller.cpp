@@ -33,6 +33,7 @@ Controller::Impl::Impl(const site::Site& s, const PermitUsage& usage)
       v.rating_mw = g.rating_mw;
       v.msl_mw = g.min_stable_load_pu * g.rating_mw;
       v.ramp_mw_per_s = g.ramp_rate_pu_per_min * g.rating_mw / 60.0;
+      v.droop_pu = g.droop_pu;
       v.start_to_msl_s = g.purge_s + g.ignition_s + g.acceleration_s + g.synchronisation_s +
                          g.min_stable_load_pu / g.ramp_rate_pu_per_min * 60.0;
       v.fuel_mmbtu_per_h_full = g.rating_mw * g.heat_rate_btu_per_kwh * kBtuPerKwhToMmbtuPerMwh;

@@ -11,7 +11,7 @@
 namespace fw {
 
 struct UnitView {
-  double rating_mw = 0, msl_mw = 0, ramp_mw_per_s = 0;
+  double rating_mw = 0, msl_mw = 0, ramp_mw_per_s = 0, droop_pu = 0.04;
   double start_to_msl_s = 0;  // start sequence plus loading to minimum stable load
   double fuel_mmbtu_per_h_full = 0, no_load_fuel_pu = 0, nox_kg_per_mmbtu = 0;
   // This scan:

@@ -47,8 +47,7 @@ void Controller::Impl::precompute_contingencies() {
     double governors = 0;
     for (size_t u = 0; u < units.size(); ++u)
       if (machines[u].state() == UnitState::kOnline) {
-        const double droop_mw =
-            units[u].rating_mw * (kAllowedDeviationHz / f0) / site.turbine_groups.front().droop_pu;
+        const double droop_mw = units[u].rating_mw * (kAllowedDeviationHz / f0) / units[u].droop_pu;
         governors += std::min(units[u].rating_mw - units[u].power_mw, droop_mw);
       }
     const double uncovered = lost - battery_mw - kGovernorShareBeforeNadir * governors;
@@ -66,8 +65,7 @@ void Controller::Impl::precompute_contingencies() {
     double governors = 0, capacity = 0;
     for (size_t v = 0; v < units.size(); ++v)
       if (v != u && machines[v].state() == UnitState::kOnline) {
-        const double droop_mw =
-            units[v].rating_mw * (kAllowedDeviationHz / f0) / site.turbine_groups.front().droop_pu;
+        const double droop_mw = units[v].rating_mw * (kAllowedDeviationHz / f0) / units[v].droop_pu;
         governors += std::min(units[v].rating_mw - units[v].power_mw, droop_mw);
         capacity += units[v].rating_mw;
       }
