@@ -116,31 +116,19 @@ void SimIo::write(const Commands& c, double /*now_s*/) {
       case TurbineCommand::kNone:
         break;
     }
-    if (t.setpoint_mw > 0 && t.setpoint_mw != setpoint_written_[u]) {
-      bool refusing = setpoint_refusing_[u] != 0;
-      const sim::CommandResult r = plant_.turbine_setpoint(unit, t.setpoint_mw);
-      result(r, refusing, "turbine", unit, "setpoint_mw", t.setpoint_mw);
-      setpoint_refusing_[u] = refusing;
-      if (r == sim::CommandResult::kAccepted) setpoint_written_[u] = t.setpoint_mw;
-    }
+    if (t.setpoint_mw > 0)
+      write_if_changed(t.setpoint_mw, setpoint_written_[u], setpoint_refusing_[u], "turbine", unit,
+                       "setpoint_mw", [&](double v) { return plant_.turbine_setpoint(unit, v); });
   }
   for (size_t p = 0; p < pods_.size(); ++p) {
     const int pod = static_cast<int>(p);
     const PodOutputs& o = c.pods[p];
-    if (o.cap_mw > 0 && o.cap_mw != cap_written_[p]) {
-      bool refusing = cap_refusing_[p] != 0;
-      const sim::CommandResult r = plant_.pod_cap(pod, o.cap_mw);
-      result(r, refusing, "pod", pod, "cap_mw", o.cap_mw);
-      cap_refusing_[p] = refusing;
-      if (r == sim::CommandResult::kAccepted) cap_written_[p] = o.cap_mw;
-    }
-    if (o.floor_mw >= 0 && o.floor_mw != floor_written_[p]) {
-      bool refusing = floor_refusing_[p] != 0;
-      const sim::CommandResult r = plant_.pod_floor(pod, o.floor_mw);
-      result(r, refusing, "pod", pod, "floor_mw", o.floor_mw);
-      floor_refusing_[p] = refusing;
-      if (r == sim::CommandResult::kAccepted) floor_written_[p] = o.floor_mw;
-    }
+    if (o.cap_mw > 0)
+      write_if_changed(o.cap_mw, cap_written_[p], cap_refusing_[p], "pod", pod, "cap_mw",
+                       [&](double v) { return plant_.pod_cap(pod, v); });
+    if (o.floor_mw >= 0)
+      write_if_changed(o.floor_mw, floor_written_[p], floor_refusing_[p], "pod", pod, "floor_mw",
+                       [&](double v) { return plant_.pod_floor(pod, v); });
   }
   if (c.battery_enabled && battery_power_ >= 0 && c.battery_setpoint_mw != battery_written_) {
     const sim::CommandResult r = plant_.battery_setpoint(c.battery_setpoint_mw);

@@ -35,6 +35,17 @@ class SimIo final : public PlantIo {
   // Reports a refusal once when a target starts refusing; retries stay silent.
   void result(sim::CommandResult r, bool& refusing, const char* kind, int index, const char* what,
               double value);
+  // Writes `value` only when it differs from what the device last accepted.
+  template <class Write>
+  void write_if_changed(double value, double& written, std::uint8_t& refusing_flag,
+                        const char* kind, int index, const char* what, Write&& write) {
+    if (value == written) return;
+    bool refusing = refusing_flag != 0;
+    const sim::CommandResult r = write(value);
+    result(r, refusing, kind, index, what, value);
+    refusing_flag = refusing;
+    if (r == sim::CommandResult::kAccepted) written = value;
+  }
 
   sim::Plant& plant_;
   SimIoOptions options_;

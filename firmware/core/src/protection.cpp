@@ -2,6 +2,7 @@
 // stages as a backup, restoration in steps once the margin is back.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "controller_impl.hpp"
 
@@ -22,11 +23,17 @@ constexpr double kGridFollowingShareBeforeNadir = 0.5;  // [assumption]
 }  // namespace
 
 void Controller::Impl::shed_at_least(double mw, const char* cause) {
-  const double sheddable = shed.sheddable_mw();
-  if (mw > shed.target_mw()) {
-    shed.set_target_mw(std::min(mw, sheddable));
-    margin_since_s = -1;  // restoring starts over
-    (void)cause;
+  const double before = shed.target_mw();
+  if (mw <= before) return;
+  shed.set_target_mw(std::min(mw, shed.sheddable_mw()));
+  margin_since_s = -1;  // restoring starts over
+  // Logged when the rise is a restoration step or more: small top-ups each scan
+  // would flood the log without telling the operator anything new.
+  if (shed.target_mw() - before >= cfg.restore_step_pu * it_compute_mw) {
+    char text[72];
+    std::snprintf(text, sizeof text, "%s: GPU load held back %.1f -> %.1f MW", cause, before,
+                  shed.target_mw());
+    log.note(now, -1, text);
   }
 }
 
