@@ -1,8 +1,9 @@
 // plantsim: runs the plant simulator on a site (and optionally a scenario) in
 // virtual time, as fast as the CPU allows or paced to real time, and prints what
 // happened. With --serve it serves every simulated device over Modbus TCP (and,
-// with --rtu, over Modbus RTU on a serial device), paced to real time, until its
-// duration ends or it is signalled.
+// with --rtu, over Modbus RTU on a serial device), paced to real time (or
+// --speed times faster), until its duration ends or it is signalled.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -67,7 +68,7 @@ void print_summary(const sim::Plant& plant, double above_contract_s, double wall
 int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& scenario,
           const site::Site& site, const std::string& host, int base_port, double duration_s,
           const std::string& json_path, bool wait_for_client, const std::string& rtu_device,
-          int baud) {
+          int baud, double speed) {
   asio::io_context io;
   sim::DeviceBank bank(plant);
   // With --rtu, RTU requests are answered on the RTU server's thread: the plant is
@@ -104,6 +105,10 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
     if (!ec) io.stop();
   });
   asio::steady_timer timer(io);
+  // One tick per physics step of wall time (at least 0.5 ms): the plant moves in
+  // steps, never in bursts a controller could see, at any speed.
+  const auto tick_period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(std::max(plant.step_s() / speed, 0.0005)));
   sim::RunMonitor monitor(plant, scenario);
   auto start = std::chrono::steady_clock::now();
   std::function<void(const std::error_code&)> tick = [&](const std::error_code& ec) {
@@ -118,7 +123,7 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
       return;
     }
     const double wall_s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        speed * std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const std::lock_guard<std::mutex> lock(plant_mutex);
     while (plant.time_s() + plant.step_s() <= wall_s) {
       player.apply_due();
@@ -131,7 +136,7 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
       io.stop();
       return;
     }
-    timer.expires_after(std::chrono::milliseconds(10));
+    timer.expires_after(tick_period);
     timer.async_wait(tick);
   };
   timer.expires_after(std::chrono::milliseconds(10));
@@ -219,6 +224,11 @@ int main(int argc, char** argv) {
                  "(slave id = 1 + the device's place: poi, battery, turbines, pods)");
   app.add_option("--baud", baud, "With --rtu: baud rate, 8N1 (default 19200)")
       ->check(CLI::IsMember({1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400}));
+  double speed = 1;
+  app.add_option("--speed", speed,
+                 "With --serve: virtual seconds per wall second, for benches and CI (the "
+                 "controller must run at the same speed: plantd --speed)")
+      ->check(CLI::Range(0.1, 100.0));
   CLI11_PARSE(app, argc, argv);
   if (config.empty() && scenario_file.empty()) {
     std::cerr << "plantsim: give --config SITE, --scenario FILE, or both\n";
@@ -256,7 +266,7 @@ int main(int argc, char** argv) {
     return serve(plant, player, scenario, site, host.empty() ? site.modbus.host : host,
                  base_port > 0 ? base_port : site.modbus.base_port,
                  duration_s > 0 ? duration_s : (scenario_file.empty() ? 0.0 : scenario.duration_s),
-                 json_path, wait_for_client, rtu_device, baud);
+                 json_path, wait_for_client, rtu_device, baud, speed);
 
   std::printf(
       "plantsim: %s on %s: %d turbines, %d pods, %lld GPUs; %.0f s at %.0f ms steps, seed %llu\n",

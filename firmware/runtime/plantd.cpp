@@ -7,6 +7,8 @@
 // Backends: the devices the site file names, over Modbus TCP (the default), or
 // the in-process simulator (--sim): then the plant advances one scan period of
 // virtual time per scan, and scans come every period / --speed of wall time.
+// Over Modbus, --speed N runs the controller's clock N times the wall clock, for
+// a bench or CI whose plantsim serves at the same speed.
 #include <asio.hpp>
 #include <chrono>
 #include <cstdio>
@@ -43,10 +45,10 @@ void log_entry(const fw::LogEntry& e) {
   spdlog::log(unhandled ? spdlog::level::warn : spdlog::level::info, "{}", fw::describe(e));
 }
 
-// The scan loop, whatever the backend. `advance` moves a simulated plant along
-// (nothing for real devices); `drain` logs a backend's own faults.
+// The scan loop, whatever the backend. `clock` gives the time of scan n (and
+// moves a simulated plant along to it); `drain` logs a backend's own faults.
 int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, double duration_s,
-              double status_every_s, const std::function<double(long long)>& advance,
+              double status_every_s, const std::function<double(long long)>& clock,
               const std::function<void()>& drain) {
   hal::ProcessImage image(site);
   hal::Commands commands(site);
@@ -73,8 +75,7 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
   Clock::time_point deadline = start;
   std::function<void(const std::error_code&)> tick = [&](const std::error_code& ec) {
     if (stopping || ec == asio::error::operation_aborted) return;
-    const double now =
-        advance ? advance(scans) : std::chrono::duration<double>(Clock::now() - start).count();
+    const double now = clock(scans);
     io.read(image, now);
     controller.step(image, fw::OperatorInputs{}, now, commands);
     io.write(commands, now);
@@ -175,15 +176,21 @@ int run_modbus(const Options& o) {
   mo.base_port = o.port > 0 ? o.port : site.modbus.base_port;
   mo.response_timeout_s = site.modbus.response_timeout_ms / 1000.0;
   hal::ModbusIo io(site, mo);
-  spdlog::info("plantd: site {}: Modbus devices at {} from port {}, scan {} ms", site.name, mo.host,
-               mo.base_port, site.controller.scan_period_s * 1000);
+  spdlog::info("plantd: site {}: Modbus devices at {} from port {}, scan {} ms{}", site.name,
+               mo.host, mo.base_port, site.controller.scan_period_s * 1000,
+               o.speed == 1 ? "" : fmt::format(", clock at {}x wall time", o.speed));
   auto drain = [&io] {
     for (const std::string& line : io.faults())
       spdlog::warn("{}", line);
     io.clear_faults();
   };
-  const int rc = scan_loop(site, io, site.controller.scan_period_s, o.duration_s, o.status_every_s,
-                           nullptr, drain);
+  // At --speed N (benches, CI) the controller's clock runs N times the wall clock.
+  const auto start = Clock::now();
+  auto clock = [&](long long) {
+    return o.speed * std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  const int rc = scan_loop(site, io, site.controller.scan_period_s / o.speed, o.duration_s,
+                           o.status_every_s, clock, drain);
   const hal::ModbusIo::Counters c = io.counters();
   spdlog::info("plantd: {} requests, {} timeouts, {} exceptions, {} connects", c.requests,
                c.timeouts, c.exceptions, c.reconnects);
@@ -199,7 +206,9 @@ int main(int argc, char** argv) {
   app.add_option("--scenario", o.scenario, "With --sim: a scenario to play on the simulated plant")
       ->check(CLI::ExistingFile);
   app.add_flag("--sim", o.sim, "Run against the built-in plant simulator instead of devices");
-  app.add_option("--speed", o.speed, "With --sim: virtual seconds per wall second")
+  app.add_option("--speed", o.speed,
+                 "Virtual seconds per wall second: with --sim, the simulator's pace; over "
+                 "Modbus, for benches and CI against plantsim --serve --speed at the same rate")
       ->check(CLI::Range(0.01, 1000.0));
   app.add_option("--host", o.host, "Modbus devices' address (default: the site's [modbus] host)");
   app.add_option("--port", o.port, "Modbus devices' first port (default: the site's base_port)")

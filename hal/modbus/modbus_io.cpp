@@ -15,6 +15,7 @@
 #include "hal/device_addresses.hpp"
 #include "hal/quality.hpp"
 #include "hal/registers.hpp"
+#include "register_access.hpp"
 
 namespace hal {
 
@@ -59,6 +60,15 @@ bool is_exception(int err) {
   return err > MODBUS_ENOBASE && err <= MODBUS_ENOBASE + MODBUS_EXCEPTION_GATEWAY_TARGET;
 }
 
+// A request that failed this way is tried again on the same connection (after
+// reopen()): no answer in time, or on a serial line, a garbled or misaddressed
+// answer (noise, a late answer of another slave). Anything else on TCP means
+// the stream is out of step or gone; on a serial line, the port itself is gone.
+bool retryable(bool rtu, int err) {
+  if (err == ETIMEDOUT) return true;
+  return rtu && err != EIO && err != EBADF && err != ENXIO && err != ENODEV;
+}
+
 }  // namespace
 
 struct ModbusIo::Impl {
@@ -78,7 +88,7 @@ struct ModbusIo::Impl {
     bool comms_fault = false;  // reported
     std::uint16_t heartbeat = 0;
     double heartbeat_changed_s = 0;
-    double holding_read_s = -1e18;
+    double next_holding_read_s = 0;  // the periodic read-back of the holding table
     bool verify = true;
     std::vector<Pending> pending;
     std::vector<double> accepted;        // per register of the map; NaN = not known
@@ -86,9 +96,11 @@ struct ModbusIo::Impl {
     double next_heartbeat_s = 0;
     std::uint16_t heartbeat_out = 0;
   };
+  // A TCP endpoint, or a serial line with its devices multidropped on it.
   struct Connection {
-    std::string host;
-    int port = 0;
+    regs::DeviceAddress endpoint;  // host and port, or serial and its settings
+    std::string label;             // for messages
+    bool rtu() const { return !endpoint.serial.empty(); }
     modbus_t* ctx = nullptr;
     double retry_at_s = 0, backoff_s = 0;
     bool down_reported = false;
@@ -120,6 +132,8 @@ struct ModbusIo::Impl {
   std::vector<Connection> connections;
   int poi = -1, battery = -1;
   std::vector<int> turbines, pods;
+  std::vector<double> pod_safe_cap_mw;  // per pod, configured on its gateway
+  double pod_heartbeat_timeout_s = 0;
 
   std::mutex mutex;
   std::condition_variable start_cv, done_cv;
@@ -156,6 +170,11 @@ ModbusIo::Impl::Impl(const site::Site& s, const ModbusIoOptions& o) : options(o)
     d.refusing.assign(d.map->registers.size(), 0);
     d.pending.reserve(8);
     const int i = static_cast<int>(devices.size());
+    // Read-backs of the holding tables and heartbeat writes are spread over their
+    // periods, so no one cycle carries them all (but the first, which verifies).
+    const double spread = static_cast<double>(i % 64) / 64.0;
+    d.next_holding_read_s = kHoldingReadbackS * spread;
+    d.next_heartbeat_s = o.heartbeat_period_s * spread;
     switch (a.kind) {
       case DeviceKind::kPoi:
         poi = i;
@@ -171,18 +190,32 @@ ModbusIo::Impl::Impl(const site::Site& s, const ModbusIoOptions& o) : options(o)
         break;
     }
     devices.push_back(std::move(d));
-    // One connection per endpoint: the gateway ports, and each device served elsewhere.
+    // One connection per endpoint: the gateway ports, each device served
+    // elsewhere over TCP, and each serial line.
     const regs::DeviceAddress& da = devices.back().address;
-    auto same = [&](const Connection& c) { return c.port == da.port && c.host == da.host; };
+    auto same = [&](const Connection& c) {
+      return da.serial.empty()
+                 ? !c.rtu() && c.endpoint.port == da.port && c.endpoint.host == da.host
+                 : c.endpoint.serial == da.serial;
+    };
     auto it = std::find_if(connections.begin(), connections.end(), same);
     if (it == connections.end()) {
       connections.emplace_back();
-      connections.back().port = da.port;
-      connections.back().host = da.host;
+      connections.back().endpoint = da;
+      connections.back().label = endpoint_text(da);
       it = connections.end() - 1;
     }
     it->devices.push_back(i);
   }
+  // Each gateway's safe cap: a share of its pod's compute power, never below the
+  // lowest cap the gateway accepts.
+  for (const site::PodGroup& g : s.pod_groups)
+    for (int k = 0; k < g.count; ++k) {
+      const double compute_mw = g.gpus_per_pod * g.compute_w_per_gpu * 1e-6;
+      const double min_cap_mw = g.gpus_per_pod * g.min_cap_w_per_gpu * 1e-6;
+      pod_safe_cap_mw.push_back(std::max(s.pod_safe_cap_pu() * compute_mw, min_cap_mw));
+    }
+  pod_heartbeat_timeout_s = s.modbus.pod_heartbeat_timeout_s;
   refusals.reserve(kMaxRefusals);
   for (std::size_t c = 0; c < connections.size(); ++c)
     connections[c].thread = std::thread([this, c] { worker(c); });
@@ -254,31 +287,24 @@ void ModbusIo::Impl::worker(std::size_t index) {
 bool ModbusIo::Impl::ensure_connected(Connection& c, double now_s) {
   if (c.ctx) return true;
   if (now_s < c.retry_at_s) return false;
-  c.ctx = modbus_new_tcp(c.host.c_str(), c.port);
-  const auto sec = static_cast<std::uint32_t>(options.response_timeout_s);
-  const auto usec = static_cast<std::uint32_t>((options.response_timeout_s - sec) * 1e6);
-  modbus_set_response_timeout(c.ctx, sec, usec);
-  modbus_set_error_recovery(c.ctx, MODBUS_ERROR_RECOVERY_NONE);
-  if (modbus_connect(c.ctx) != 0) {
-    modbus_free(c.ctx);
+  c.ctx = new_context(c.endpoint, options.response_timeout_s);
+  if (!c.ctx || modbus_connect(c.ctx) != 0) {
+    const int err = errno;
+    if (c.ctx) modbus_free(c.ctx);
     c.ctx = nullptr;
+    errno = err;
     c.backoff_s = c.backoff_s <= 0 ? options.backoff_first_s
                                    : std::min(2 * c.backoff_s, options.backoff_max_s);
     c.retry_at_s = now_s + c.backoff_s;
     if (!c.down_reported) {
       c.down_reported = true;
-      char line[160];
-      std::snprintf(line, sizeof line, "%s:%d: cannot connect (%s); retrying with back-off",
-                    c.host.c_str(), c.port, modbus_strerror(errno));
-      fault(line);
+      fault(c.label + ": cannot connect (" + modbus_strerror(errno) + "); retrying with back-off");
     }
     return false;
   }
   if (c.down_reported) {
     c.down_reported = false;
-    char line[96];
-    std::snprintf(line, sizeof line, "port %d: connected again", c.port);
-    fault(line);
+    fault(c.label + ": connected again");
   }
   c.backoff_s = 0;
   ++counters.reconnects;
@@ -286,6 +312,12 @@ bool ModbusIo::Impl::ensure_connected(Connection& c, double now_s) {
 }
 
 bool ModbusIo::Impl::reopen(Connection& c, double now_s) {
+  if (c.rtu()) {
+    // A serial line has no connection to renew: what is left of a late answer is
+    // dropped, and libmodbus checks the slave id and CRC of every answer.
+    modbus_flush(c.ctx);
+    return true;
+  }
   modbus_close(c.ctx);
   if (modbus_connect(c.ctx) == 0) return true;
   lose_connection(c, now_s);
@@ -300,9 +332,7 @@ void ModbusIo::Impl::lose_connection(Connection& c, double now_s) {
   c.retry_at_s = now_s + c.backoff_s;
   if (!c.down_reported) {
     c.down_reported = true;
-    char line[96];
-    std::snprintf(line, sizeof line, "port %d: connection lost; reconnecting", c.port);
-    fault(line);
+    fault(c.label + ": connection lost; reconnecting");
   }
 }
 
@@ -327,7 +357,7 @@ void ModbusIo::Impl::do_read(Connection& c, Device& d, double now_s) {
       if (request() >= 0) return 0;
       const int err = errno;
       if (is_exception(err)) return err;
-      if (err == ETIMEDOUT) {
+      if (retryable(c.rtu(), err)) {
         ++counters.timeouts;
         // A late answer must never be taken for the next request's: a fresh
         // connection (on loopback or a LAN, a millisecond) leaves it behind.
@@ -346,7 +376,8 @@ void ModbusIo::Impl::do_read(Connection& c, Device& d, double now_s) {
     device_failed(d, now_s, rc == ETIMEDOUT ? "no answer" : modbus_strerror(rc));
     return;
   }
-  if (d.verify || now_s - d.holding_read_s >= kHoldingReadbackS) {
+  const bool periodic = now_s >= d.next_holding_read_s;
+  if (d.verify || periodic) {
     rc =
         attempt([&] { return modbus_read_registers(c.ctx, 0, d.holding_words, d.holding.data()); });
     if (rc == -1) return;
@@ -354,7 +385,7 @@ void ModbusIo::Impl::do_read(Connection& c, Device& d, double now_s) {
       device_failed(d, now_s, rc == ETIMEDOUT ? "no answer" : modbus_strerror(rc));
       return;
     }
-    d.holding_read_s = now_s;
+    if (periodic) d.next_holding_read_s = now_s + kHoldingReadbackS;
     d.verify = false;
     // The device must still hold what it accepted; if not, it is written again.
     for (std::size_t k = 0; k < d.map->registers.size(); ++k) {
@@ -432,7 +463,7 @@ void ModbusIo::Impl::do_writes(Connection& c, Device& d, double now_s) {
       d.accepted[k] = p.value;
       continue;
     }
-    if (err == ETIMEDOUT) {
+    if (retryable(c.rtu(), err)) {
       ++counters.timeouts;
       device_failed(d, now_s, "no answer to a write");
       reopen(c, now_s);
@@ -527,6 +558,10 @@ void ModbusIo::write(const Commands& c, double now_s) {
   }
   for (std::size_t i = 0; i < m.pods.size(); ++i) {
     Impl::Device& d = m.devices[static_cast<size_t>(m.pods[i])];
+    // The gateway's own fallback, set on first contact and again whenever a
+    // read-back finds it lost (a restarted gateway): written only when it differs.
+    m.queue(d, "safe_cap_mw", m.pod_safe_cap_mw[i], "safe_cap_mw", false);
+    m.queue(d, "heartbeat_timeout_s", m.pod_heartbeat_timeout_s, "heartbeat_timeout_s", false);
     if (c.pods[i].cap_mw > 0) m.queue(d, "cap_mw", c.pods[i].cap_mw, "cap_mw", false);
     if (c.pods[i].floor_mw >= 0) m.queue(d, "floor_mw", c.pods[i].floor_mw, "floor_mw", false);
   }
@@ -556,6 +591,9 @@ const std::vector<std::string>& ModbusIo::faults() const {
 }
 void ModbusIo::clear_faults() {
   impl_->fault_lines.clear();
+}
+std::size_t ModbusIo::connection_count() const {
+  return impl_->connections.size();
 }
 ModbusIo::Counters ModbusIo::counters() const {
   const Impl::AtomicCounters& c = impl_->counters;

@@ -1,16 +1,20 @@
 // The HAL's Modbus backend: the controller's process image and commands over
-// Modbus TCP, by the register maps and addressing rule in hal/registers.
+// Modbus TCP and RTU, by the register maps and addressing rule in hal/registers.
 //
-// One worker thread and one libmodbus context per connection (a context is not
-// thread-safe), so devices behind different ports are polled concurrently and a
-// slow one stalls only its own connection. Per request: an explicit response
-// timeout and bounded retries; after a device fails to answer it is skipped for a
+// One worker thread and one libmodbus context per connection, a TCP endpoint or
+// a serial line (a context is not thread-safe), so devices behind different ports
+// and lines are polled concurrently and a slow one stalls only its own connection. Per request: an
+// explicit response timeout and bounded retries; after a device fails to answer it is skipped for a
 // back-off that doubles (2 s, 4 s, ... at most 300 s; OpenEMS's rule, BRIEF §5)
 // and reported as comms lost; a lost connection is re-opened with the same
 // back-off. Error recovery in libmodbus stays off (it can hang for seconds).
 //
 // Each fault is reported once when it starts and once when it ends (`faults()`),
 // never once per scan.
+//
+// Set-up the controller owns: every pod gateway is given its safe cap and
+// heartbeat timeout from the site's [modbus] section on first contact, and again
+// whenever a read-back shows the gateway lost them.
 #pragma once
 
 #include <cstdint>
@@ -50,9 +54,11 @@ class ModbusIo final : public PlantIo {
   void clear_faults();
 
   struct Counters {
+    // timeouts: no answer in time, or on a serial line a garbled answer
     std::uint64_t requests = 0, timeouts = 0, exceptions = 0, reconnects = 0;
   };
   Counters counters() const;
+  std::size_t connection_count() const;
 
  private:
   struct Impl;

@@ -7,8 +7,8 @@
 #include <map>
 #include <utility>
 
-#include "site/toml_reader.hpp"
 #include "sections.hpp"
+#include "site/toml_reader.hpp"
 
 namespace site {
 namespace {
@@ -31,31 +31,9 @@ const Choices<PriorityClass> kPriorities = {{"inference", PriorityClass::kInfere
 const Choices<Workload> kWorkloads = {{"training", Workload::kTraining},
                                       {"inference", Workload::kInference},
                                       {"batch", Workload::kBatch}};
-const Choices<ModbusLayout> kLayouts = {{"gateway", ModbusLayout::kGateway},
-                                        {"port_per_device", ModbusLayout::kPortPerDevice}};
 
 std::string quote(const std::string& s) {
   return "\"" + s + "\"";
-}
-
-// Dotted quad only: host names would need a resolver at load time.
-bool is_ipv4(const std::string& s) {
-  int parts = 0;
-  std::size_t i = 0;
-  while (true) {
-    std::size_t digits = 0;
-    int value = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && digits < 4) {
-      value = value * 10 + (s[i] - '0');
-      ++i;
-      ++digits;
-    }
-    if (digits == 0 || digits > 3 || value > 255) return false;
-    ++parts;
-    if (i == s.size()) return parts == 4;
-    if (s[i] != '.' || parts == 4) return false;
-    ++i;
-  }
 }
 
 // A non-empty name, unique among all turbine and pod groups (it names devices and logs).
@@ -297,45 +275,6 @@ void read_permit(TomlReader& root, Permit& p) {
   t->finish();
 }
 
-void read_modbus(TomlReader& root, Modbus& m) {
-  auto t = root.table("modbus");
-  if (!t) return;
-  if (t->string("host", m.host) && !is_ipv4(m.host)) {
-    t->error("host", "must be an IPv4 address such as \"127.0.0.1\"; found " + quote(m.host));
-  }
-  t->integer("base_port", m.base_port, Range::closed(1, 65535));
-  t->choice("layout", m.layout, kLayouts);
-  t->integer("response_timeout_ms", m.response_timeout_ms, Range::closed(1, 60000));
-  for (TomlReader& d : t->tables("device")) {
-    ModbusDevice dev;
-    dev.host = m.host;
-    d.string("name", dev.name, kRequired);
-    if (d.string("host", dev.host) && !is_ipv4(dev.host))
-      d.error("host", "must be an IPv4 address such as \"127.0.0.1\"; found " + quote(dev.host));
-    d.integer("port", dev.port, Range::closed(1, 65535), kRequired);
-    d.integer("unit_id", dev.unit_id, Range::closed(1, 247));
-    for (const ModbusDevice& other : m.devices)
-      if (other.name == dev.name) d.error("name", quote(dev.name) + " is listed twice");
-    d.finish();
-    m.devices.push_back(dev);
-  }
-  t->finish();
-}
-
-// A [[modbus.device]] must name a device the site has.
-void check_modbus_devices(TomlReader& root, const Site& s) {
-  for (const ModbusDevice& d : s.modbus.devices) {
-    bool known = d.name == "poi" || (d.name == "battery" && s.has_battery);
-    for (int u = 0; u < s.turbine_count() && !known; ++u) known = d.name == "turbine." + std::to_string(u);
-    for (int p = 0; p < s.pod_count() && !known; ++p) known = d.name == "pod." + std::to_string(p);
-    if (!known)
-      root.error("modbus", "[[modbus.device]] " + quote(d.name) +
-                               " is not a device of this site: devices are poi, battery (with a "
-                               "[battery]), turbine.0..turbine." + std::to_string(s.turbine_count() - 1) +
-                               ", pod.0..pod." + std::to_string(s.pod_count() - 1));
-  }
-}
-
 }  // namespace
 
 LoadResult load_site_string(std::string_view toml_text, const std::string& path) {
@@ -355,9 +294,8 @@ LoadResult load_site_string(std::string_view toml_text, const std::string& path)
   read_facility(r, s.facility);
   read_battery(r, s);
   read_permit(r, s.permit);
-  read_modbus(r, s.modbus);
+  read_modbus(r, s);
   read_controller(r, s.controller);
-  check_modbus_devices(r, s);
   r.finish();
 
   // Sections are read in a fixed order; report in file order.

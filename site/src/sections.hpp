@@ -7,5 +7,7 @@
 namespace site {
 
 void read_controller(TomlReader& root, ControllerSettings& c);
+// Needs the pod groups, turbines and battery read first: it checks device names.
+void read_modbus(TomlReader& root, Site& s);
 
 }  // namespace site

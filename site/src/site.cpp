@@ -1,5 +1,7 @@
 #include "site/site.hpp"
 
+#include <algorithm>
+
 namespace site {
 
 int Site::turbine_count() const {
@@ -28,6 +30,16 @@ double Site::turbine_capacity_mw() const {
   for (const auto& g : turbine_groups)
     mw += g.count * g.rating_mw;
   return mw;
+}
+
+double Site::pod_safe_cap_pu() const {
+  if (modbus.pod_safe_cap_pu >= 0) return modbus.pod_safe_cap_pu;
+  // IT load x * it_compute_mw draws x * it_compute_mw * (1 + losses + cooling) +
+  // fixed at the POI once cooling has followed; the contract carries it alone at:
+  const double it_mw = it_compute_mw();
+  if (it_mw <= 0) return 1;
+  const double per_it = 1 + facility.conversion_loss_pu + facility.cooling_pu;
+  return std::clamp((grid.import_contract_mw - facility.fixed_mw) / (per_it * it_mw), 0.0, 1.0);
 }
 
 double Site::it_compute_mw() const {

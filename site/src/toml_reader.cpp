@@ -362,6 +362,8 @@ std::vector<TomlReader> TomlReader::tables(std::string_view key, Need need) {
 }
 
 void TomlReader::error(std::string_view key, const std::string& message) {
+  // One report per problem: a key with an error is not also an unknown one.
+  if (!key.empty()) consumed_.emplace(key);
   const toml::node* node = key.empty() ? nullptr : table_->get(key);
   report(node != nullptr ? node->source() : toml::source_region{}, key, message);
 }

@@ -1,5 +1,6 @@
-// plantsim's Modbus TCP server against a python3-pymodbus server under the same
-// client load, in one run: requests per second and server CPU time per request.
+// plantsim's Modbus TCP server against a python3-pymodbus server and a minimal
+// select-loop libmodbus server (select_loop_server) under the same client load,
+// in one run: requests per second and server CPU time per request.
 //
 //   build/ci/tests/bench/bench_server_compare [seconds=5]
 //
@@ -80,26 +81,37 @@ int main(int argc, char** argv) {
   int pod_unit = 0;
   for (const auto& a : hal::regs::device_addresses(*s.site))
     if (a.name == "pod.0") pod_unit = a.unit_id;
-  const int sim_port = test::free_port(), py_port = test::free_port();
+  const int sim_port = test::free_port(), py_port = test::free_port(),
+            select_port = test::free_port();
   test::Process sim({PLANTSIM_PATH, "--serve", "--config", site_file, "--host", "127.0.0.1",
                      "--port", std::to_string(sim_port), "--duration-s", "600"},
                     "/tmp/plant-bench-sim.log");
   test::Process py({"/usr/bin/python3", src + "/tests/integration/pymodbus_pod_gateway.py",
                     std::to_string(py_port)},
                    "/tmp/plant-bench-py.log");
-  if (!test::wait_for_port(sim_port, 10) || !test::wait_for_port(py_port, 15)) {
+  test::Process select_loop({SELECT_LOOP_SERVER_PATH, std::to_string(select_port)},
+                            "/tmp/plant-bench-select.log");
+  if (!test::wait_for_port(sim_port, 10) || !test::wait_for_port(py_port, 15) ||
+      !test::wait_for_port(select_port, 10)) {
     std::fprintf(stderr, "servers did not start\n");
     return 1;
   }
   for (int connections : {1, 8}) {
     const Result a = load(sim.pid(), sim_port, pod_unit, connections, seconds);
     const Result b = load(py.pid(), py_port, 1, connections, seconds);
+    const Result c = load(select_loop.pid(), select_port, 1, connections, seconds);
+    std::printf("%d connection(s):\n", connections);
+    std::printf("  plantsim     %7.0f req/s  %6.1f us CPU/req\n", a.rps, a.cpu_us_per_request);
     std::printf(
-        "%d connection(s): plantsim %.0f req/s, %.1f us CPU/req; pymodbus %.0f req/s, %.1f us "
-        "CPU/req; ratio %.2fx req/s, %.2f of pymodbus's CPU per request\n",
-        connections, a.rps, a.cpu_us_per_request, b.rps, b.cpu_us_per_request,
-        b.rps > 0 ? a.rps / b.rps : 0.0,
+        "  pymodbus     %7.0f req/s  %6.1f us CPU/req  plantsim: %.2fx req/s, %.2f of its "
+        "CPU/req\n",
+        b.rps, b.cpu_us_per_request, b.rps > 0 ? a.rps / b.rps : 0.0,
         b.cpu_us_per_request > 0 ? a.cpu_us_per_request / b.cpu_us_per_request : 0.0);
+    std::printf(
+        "  select loop  %7.0f req/s  %6.1f us CPU/req  plantsim: %.2fx req/s, %.2f of its "
+        "CPU/req\n",
+        c.rps, c.cpu_us_per_request, c.rps > 0 ? a.rps / c.rps : 0.0,
+        c.cpu_us_per_request > 0 ? a.cpu_us_per_request / c.cpu_us_per_request : 0.0);
   }
   return 0;
 }

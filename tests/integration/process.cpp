@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -34,6 +35,29 @@ Process::Process(const std::vector<std::string>& argv, const std::string& log_pa
   if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
   posix_spawn_file_actions_destroy(&actions);
   if (pid_ < 0) throw std::runtime_error("cannot start " + argv[0]);
+}
+
+SerialLine::SerialLine(const std::string& name) {
+  const std::string tag = name + "-" + std::to_string(getpid());
+  a_ = "/tmp/plant-" + tag + "-A";
+  b_ = "/tmp/plant-" + tag + "-B";
+  std::filesystem::remove(a_);
+  std::filesystem::remove(b_);
+  socat_ = std::make_unique<Process>(
+      std::vector<std::string>{"/usr/bin/socat", "-d", "-d", "pty,raw,echo=0,link=" + a_,
+                               "pty,raw,echo=0,link=" + b_},
+      "/tmp/plant-socat-" + tag + ".log");
+  if (!wait_for_file(a_, 5) || !wait_for_file(b_, 5))
+    throw std::runtime_error("socat made no pty pair at " + a_ + ": " + socat_->log());
+}
+
+bool wait_for_file(const std::string& path, double timeout_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (std::filesystem::exists(path)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
 }
 
 Process::~Process() {

@@ -1,6 +1,7 @@
 // Real processes for integration tests: spawn, wait for a port, stop with a signal.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,22 @@ class Process {
   int pid_ = -1;
   std::string log_path_;
 };
+
+// A serial line with no hardware: a socat pty pair, its ends linked at
+// /tmp/plant-<name>-A-<pid> and ...-B-<pid>. Stopped when destroyed.
+class SerialLine {
+ public:
+  explicit SerialLine(const std::string& name);  // throws when the ends do not appear
+  const std::string& end_a() const { return a_; }
+  const std::string& end_b() const { return b_; }
+
+ private:
+  std::string a_, b_;
+  std::unique_ptr<Process> socat_;
+};
+
+// True once `path` exists (polls up to timeout_s).
+bool wait_for_file(const std::string& path, double timeout_s);
 
 // A TCP port on 127.0.0.1 that nobody listens on right now.
 int free_port();

@@ -6,11 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <cerrno>
-#include <chrono>
 #include <csignal>
-#include <filesystem>
 #include <string>
-#include <thread>
 
 #include "hal/device_addresses.hpp"
 #include "hal/registers.hpp"
@@ -20,15 +17,6 @@
 namespace {
 
 const std::string kSite = std::string(PLANT_SOURCE_DIR) + "/config/colossus-100k.toml";
-
-bool wait_for_file(const std::string& path, double timeout_s) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (std::filesystem::exists(path)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
 
 // On RTU, a device's slave id is 1 + its place among the site's devices.
 int slave_of(const std::string& device) {
@@ -58,14 +46,9 @@ double read(modbus_t* ctx, const hal::regs::Register& r) {
 TEST_CASE("plantsim serves every device over Modbus RTU on a serial line (socat pty pair)",
           "[integration][rtu]") {
   const std::string tag = std::to_string(getpid());
-  const std::string line_a = "/tmp/plant-rtu-A-" + tag, line_b = "/tmp/plant-rtu-B-" + tag;
-  std::filesystem::remove(line_a);
-  std::filesystem::remove(line_b);
-  test::Process socat({"/usr/bin/socat", "-d", "-d", "pty,raw,echo=0,link=" + line_a,
-                       "pty,raw,echo=0,link=" + line_b},
-                      "/tmp/plant-test-socat-" + tag + ".log");
-  REQUIRE(wait_for_file(line_a, 5));
-  REQUIRE(wait_for_file(line_b, 5));
+  const test::SerialLine serial("rtu");
+  const std::string& line_a = serial.end_a();
+  const std::string& line_b = serial.end_b();
   const int port = test::free_port();
   test::Process plantsim({PLANTSIM_PATH, "--serve", "--config", kSite, "--host", "127.0.0.1",
                           "--port", std::to_string(port), "--rtu", line_a, "--duration-s", "120"},
@@ -129,5 +112,4 @@ TEST_CASE("plantsim serves every device over Modbus RTU on a serial line (socat 
   const std::string log = plantsim.log();
   INFO(log);
   CHECK(log.find("RTU requests") != std::string::npos);
-  socat.stop(SIGTERM, 5);
 }

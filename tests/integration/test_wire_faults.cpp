@@ -1,6 +1,7 @@
 // Faults on the wire: a malformed frame closes only its own connection; a device
 // server that goes away and comes back is found again by plantd, which logs the
-// fault once, keeps scanning, and recovers by itself.
+// fault once, keeps scanning, and recovers by itself; when plantd itself dies, the
+// pod gateways fall to the safe cap it set on them.
 #include <modbus/modbus.h>
 #include <catch2/catch.hpp>
 
@@ -11,10 +12,14 @@
 
 #include <chrono>
 #include <csignal>
+#include <fstream>
 #include <string>
 #include <thread>
 
+#include "hal/device_addresses.hpp"
 #include "process.hpp"
+#include "register_access.hpp"
+#include "site/load.hpp"
 
 namespace {
 
@@ -116,4 +121,60 @@ TEST_CASE("a slow device is marked and backed off, logged once, and polled again
   CHECK(count(log, "pod.5: answering again") == 1);
   // The slow device stalls its own connection for at most its retries, then is skipped.
   CHECK(count(log, "scan overrun") <= 3);
+}
+
+TEST_CASE("plantd sets every pod gateway's safe cap; when plantd dies the gateways take it",
+          "[integration][wire]") {
+  // The 100k site with a safe cap of 0.6 of compute (1.05 MW pods: 0.63 MW).
+  std::string text = test::read_file(kSite);
+  const std::size_t at = text.find("[modbus]\n");
+  REQUIRE(at != std::string::npos);
+  text.insert(at + 9, "pod_safe_cap_pu = 0.6\n");
+  const int port = test::free_port();
+  const std::string base = "/tmp/plant-wire-safecap-" + std::to_string(port);
+  std::ofstream(base + ".toml") << text;
+  site::LoadResult loaded = site::load_site_file(base + ".toml");
+  REQUIRE(loaded.site);
+  test::Process sim({PLANTSIM_PATH, "--serve", "--config", base + ".toml", "--host", "127.0.0.1",
+                     "--port", std::to_string(port), "--duration-s", "60"},
+                    base + "-sim.log");
+  REQUIRE(test::wait_for_port(port, 10));
+  test::Process plantd({PLANTD_PATH, "--config", base + ".toml", "--host", "127.0.0.1", "--port",
+                        std::to_string(port)},
+                       base + "-plantd.log");
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+
+  using hal::regs::DeviceKind;
+  const hal::regs::DeviceMap& map = hal::regs::device_map(DeviceKind::kPodGateway);
+  hal::regs::DeviceAddress gateway;
+  for (const auto& a : hal::regs::device_addresses(*loaded.site))
+    if (a.name == "pod.0" || a.name == "pod.99") gateway = a;  // the last pod, port 1502 + 0
+  gateway.port = port;
+  modbus_t* ctx = hal::new_context(gateway, 1.0);
+  REQUIRE(modbus_connect(ctx) == 0);
+  auto read = [&](const char* device, const char* name) {
+    for (const auto& a : hal::regs::device_addresses(*loaded.site))
+      if (a.name == device) modbus_set_slave(ctx, a.unit_id);
+    double v = -1;
+    REQUIRE(hal::read_register(ctx, *map.find(name), v));
+    return v;
+  };
+  for (const char* pod : {"pod.0", "pod.99"}) {
+    INFO(pod);
+    CHECK(read(pod, "safe_cap_mw") == Approx(0.63));
+    CHECK(read(pod, "heartbeat_timeout_s") == 5);
+    CHECK((static_cast<int>(read(pod, "status")) & 4) == 0);  // bit 2: safe cap in effect
+  }
+  plantd.stop(SIGKILL, 5);  // no goodbye: the heartbeat just stops
+  // 5 s of timeout, the gateway's 1 s watch, and the 0.5 s actuation lag.
+  std::this_thread::sleep_for(std::chrono::milliseconds(7500));
+  for (const char* pod : {"pod.0", "pod.99"}) {
+    INFO(pod);
+    CHECK((static_cast<int>(read(pod, "status")) & 4) == 4);
+    CHECK(read(pod, "cap_in_effect_mw") == Approx(0.63));
+  }
+  modbus_close(ctx);
+  modbus_free(ctx);
+  INFO(plantd.log().substr(0, 4000));
+  CHECK(plantd.log().find("refused") == std::string::npos);
 }

@@ -2,6 +2,8 @@
 // one addressing rule (served elsewhere, slot kept in the gateway numbering).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "hal/device_addresses.hpp"
 #include "site/load.hpp"
 #include "test_sites.hpp"
@@ -14,7 +16,10 @@ TEST_CASE("a [[modbus.device]] must name a device of the site", "[site][modbus]"
                                                   "port = 1600\n");
   site::LoadResult r = site::load_site_string(toml, "x.toml");
   REQUIRE(r.errors.size() == 1);
-  CHECK(r.errors[0].key == "modbus");
+  CHECK(r.errors[0].key == "modbus.device[0].name");
+  // The name's own line, not the section's.
+  const std::string before = toml.substr(0, toml.find("name = \"pod.99\""));
+  CHECK(r.errors[0].line == 1 + std::count(before.begin(), before.end(), '\n'));
   CHECK_THAT(r.errors[0].message, Catch::Contains("pod.0..pod.39"));
 }
 
@@ -39,4 +44,102 @@ TEST_CASE("a device served elsewhere keeps its slot and gets its own endpoint", 
   CHECK(addresses[2].unit_id == 9);
   CHECK(addresses[3].unit_id == 4);
   CHECK(hal::regs::device_ports(s) == std::vector<int>{1502});
+}
+
+TEST_CASE("a device on a serial line is reached over Modbus RTU", "[site][modbus]") {
+  const site::Site s = test::load(test::island_site_toml(2, "droop",
+                                                         "[modbus]\n"
+                                                         "[[modbus.device]]\n"
+                                                         "name = \"poi\"\n"
+                                                         "serial = \"/dev/ttyUSB0\"\n"
+                                                         "baud = 9600\n"
+                                                         "unit_id = 3\n"));
+  const auto addresses = hal::regs::device_addresses(s);
+  CHECK(addresses[0].elsewhere);
+  CHECK(addresses[0].serial == "/dev/ttyUSB0");
+  CHECK(addresses[0].baud == 9600);
+  CHECK(addresses[0].parity == site::SerialParity::kEven);  // the Modbus serial line default
+  CHECK(addresses[0].stop_bits == 1);
+  CHECK(addresses[0].unit_id == 3);
+  CHECK(addresses[0].port == 0);
+}
+
+TEST_CASE("serial settings are checked, one line at a time", "[site][modbus]") {
+  auto errors = [](const std::string& devices) {
+    return site::load_site_string(test::island_site_toml(2, "droop", "[modbus]\n" + devices),
+                                  "x.toml")
+        .errors;
+  };
+  SECTION("TCP and RTU at once") {
+    const auto e =
+        errors("[[modbus.device]]\nname = \"poi\"\nserial = \"/dev/ttyS0\"\nport = 502\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].key == "modbus.device[0].port");
+    CHECK_THAT(e[0].message, Catch::Contains("not both"));
+  }
+  SECTION("a rate that is not a standard one") {
+    const auto e =
+        errors("[[modbus.device]]\nname = \"poi\"\nserial = \"/dev/ttyS0\"\nbaud = 14400\n");
+    REQUIRE(e.size() == 1);
+    CHECK_THAT(e[0].message, Catch::Contains("19200"));
+  }
+  SECTION("a parity that does not exist, a relative path") {
+    const auto e =
+        errors("[[modbus.device]]\nname = \"poi\"\nserial = \"ttyS0\"\nparity = \"mark\"\n");
+    REQUIRE(e.size() == 2);
+    CHECK(e[0].key == "modbus.device[0].serial");
+    CHECK(e[1].key == "modbus.device[0].parity");
+  }
+  SECTION("serial settings on a TCP device") {
+    const auto e = errors("[[modbus.device]]\nname = \"poi\"\nport = 1600\nbaud = 9600\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].key == "modbus.device[0].baud");
+  }
+  SECTION("two devices of one line: one unit id, or two rates") {
+    const std::string first =
+        "[[modbus.device]]\nname = \"poi\"\nserial = \"/dev/ttyS0\"\nunit_id = 2\n";
+    auto e = errors(
+        first + "[[modbus.device]]\nname = \"turbine.0\"\nserial = \"/dev/ttyS0\"\nunit_id = 2\n");
+    REQUIRE(e.size() == 1);
+    CHECK_THAT(e[0].message, Catch::Contains("\"poi\"'s on the same line"));
+    e = errors(first +
+               "[[modbus.device]]\nname = \"turbine.0\"\nserial = \"/dev/ttyS0\"\nunit_id = 3\n"
+               "baud = 38400\n");
+    REQUIRE(e.size() == 1);
+    CHECK_THAT(e[0].message, Catch::Contains("same baud"));
+    // The same unit id on another line is another device.
+    CHECK(errors(first + "[[modbus.device]]\nname = \"turbine.0\"\nserial = \"/dev/ttyS1\"\n"
+                         "unit_id = 2\n")
+              .empty());
+  }
+}
+
+// The safe cap's default: at it, every pod at its cap and cooling caught up,
+// the site draws exactly its contract from the grid (no turbine running).
+TEST_CASE("the pod gateways' safe cap defaults to what the grid contract carries alone",
+          "[site][modbus]") {
+  const std::string facility_extra =
+      "[modbus]\n";  // the test site: no losses or cooling; 40 pods x 1 MW; contract 100 MW
+  site::Site s = test::load(test::island_site_toml(2, "droop", facility_extra));
+  CHECK(s.pod_safe_cap_pu() == Approx(1.0));  // 40 MW of pods under a 100 MW contract
+  s.grid.import_contract_mw = 30;
+  s.facility.conversion_loss_pu = 0.07;
+  s.facility.cooling_pu = 0.33;
+  s.facility.fixed_mw = 2;
+  const double pu = s.pod_safe_cap_pu();
+  const double draw_mw = pu * s.it_compute_mw() * (1 + 0.07 + 0.33) + 2;
+  CHECK(draw_mw == Approx(30.0));
+  s.modbus.pod_safe_cap_pu = 0.45;  // set in the file: taken as it is
+  CHECK(s.pod_safe_cap_pu() == 0.45);
+}
+
+TEST_CASE("a safe cap the gateways would refuse is an error", "[site][modbus]") {
+  // The test site's pods accept caps down to 400 of 1,000 W per GPU.
+  const auto e =
+      site::load_site_string(
+          test::island_site_toml(2, "droop", "[modbus]\npod_safe_cap_pu = 0.3\n"), "x.toml")
+          .errors;
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].key == "modbus.pod_safe_cap_pu");
+  CHECK_THAT(e[0].message, Catch::Contains("min_cap_w_per_gpu (0.4 of compute)"));
 }

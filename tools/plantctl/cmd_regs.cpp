@@ -1,5 +1,6 @@
 // `plantctl regs read|write|dump`: any device's registers by name, over Modbus
-// TCP, decoded by the register maps (docs/register-maps.md).
+// TCP or RTU (as the site file places the device), decoded by the register maps
+// (docs/register-maps.md).
 #include <modbus/modbus.h>
 
 #include <cerrno>
@@ -55,13 +56,15 @@ void connect(const RegsArgs& a, Connection& c) {
   }
   if (!found)
     fail("no device '" + a.device + "' in " + a.config + "; devices are " + names + " ...");
-  const int port = c.address.port - s.modbus.base_port + (a.port > 0 ? a.port : s.modbus.base_port);
-  const std::string host = a.host.empty() ? s.modbus.host : a.host;
-  c.ctx = modbus_new_tcp(host.c_str(), port);
-  modbus_set_response_timeout(c.ctx, 0,
-                              static_cast<std::uint32_t>(s.modbus.response_timeout_ms) * 1000);
-  if (modbus_connect(c.ctx) != 0)
-    fail("cannot connect to " + host + ":" + std::to_string(port) + ": " + modbus_strerror(errno));
+  // --host and --port move the site's gateway ports; a device listed under
+  // [[modbus.device]] is where that entry says.
+  if (!c.address.elsewhere) {
+    if (a.port > 0) c.address.port += a.port - s.modbus.base_port;
+    if (!a.host.empty()) c.address.host = a.host;
+  }
+  c.ctx = hal::new_context(c.address, s.modbus.response_timeout_ms / 1000.0);
+  if (!c.ctx || modbus_connect(c.ctx) != 0)
+    fail("cannot connect to " + hal::endpoint_text(c.address) + ": " + modbus_strerror(errno));
   modbus_set_slave(c.ctx, c.address.unit_id);
 }
 

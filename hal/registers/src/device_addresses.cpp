@@ -11,9 +11,24 @@ std::vector<DeviceAddress> device_addresses(const site::Site& site) {
     const bool gateway = site.modbus.layout == site::ModbusLayout::kGateway;
     const int port = site.modbus.base_port + (gateway ? n / kUnitIdsPerGateway : n);
     const int unit = gateway ? 1 + n % kUnitIdsPerGateway : 1;
-    DeviceAddress a{kind, index, name, site.modbus.host, port, unit, false};
-    for (const site::ModbusDevice& d : site.modbus.devices)
-      if (d.name == name) a = DeviceAddress{kind, index, name, d.host, d.port, d.unit_id, true};
+    DeviceAddress a;
+    a.kind = kind;
+    a.index = index;
+    a.name = name;
+    a.host = site.modbus.host;
+    a.port = port;
+    a.unit_id = unit;
+    for (const site::ModbusDevice& d : site.modbus.devices) {
+      if (d.name != name) continue;
+      a.host = d.host;
+      a.port = d.serial.empty() ? d.port : 0;
+      a.unit_id = d.unit_id;
+      a.elsewhere = true;
+      a.serial = d.serial;
+      a.baud = d.baud;
+      a.parity = d.parity;
+      a.stop_bits = d.stop_bits;
+    }
     out.push_back(a);
   };
   add(DeviceKind::kPoi, 0, "poi");

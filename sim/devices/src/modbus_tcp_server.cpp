@@ -28,6 +28,7 @@ class ModbusTcpServer::Session : public std::enable_shared_from_this<Session> {
     ctx_ = modbus_new_tcp("127.0.0.1", 0);  // a context for modbus_reply; never connects
     mapping_ = new_request_mapping();
     modbus_set_socket(ctx_, socket_.native_handle());
+    socket_.non_blocking(true);
   }
   ~Session() {
     modbus_set_socket(ctx_, -1);  // the socket belongs to Asio
@@ -41,14 +42,23 @@ class ModbusTcpServer::Session : public std::enable_shared_from_this<Session> {
 
   // Reads what the socket has and answers every whole frame in it: one receive per
   // request in the usual case, and pipelined requests answered in order.
+  // Waits for readability, then reads without blocking: unlike async_read_some,
+  // no speculative receive that finds nothing (a system call saved per request).
   void read_more() {
     auto self = shared_from_this();
-    socket_.async_read_some(asio::buffer(buffer_.data() + buffered_, buffer_.size() - buffered_),
-                            [this, self](const std::error_code& ec, std::size_t n) {
-                              if (ec) return;
-                              buffered_ += n;
-                              if (answer_buffered() == Next::kRead) read_more();
-                            });
+    socket_.async_wait(asio::socket_base::wait_read, [this, self](const std::error_code& ec) {
+      if (ec) return;
+      std::error_code read_ec;
+      const std::size_t n = socket_.read_some(
+          asio::buffer(buffer_.data() + buffered_, buffer_.size() - buffered_), read_ec);
+      if (read_ec == asio::error::would_block) {
+        read_more();
+        return;
+      }
+      if (read_ec) return;  // closed by the client, or reset
+      buffered_ += n;
+      if (answer_buffered() == Next::kRead) read_more();
+    });
   }
 
   // kClose when a frame is malformed: the connection is dropped (this one only).

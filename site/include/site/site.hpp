@@ -120,11 +120,19 @@ enum class ModbusLayout { kGateway, kPortPerDevice };
 
 // A device served somewhere else than the site's gateway ports: a real device
 // on a bench while the simulator serves the rest.
+enum class SerialParity { kNone, kEven, kOdd };
+
 struct ModbusDevice {
   std::string name;  // "poi", "battery", "turbine.N", "pod.N"
   std::string host;
   int port = 502;
   int unit_id = 1;
+  // Modbus RTU instead of TCP when `serial` names a serial device. Even parity
+  // is the default of the Modbus serial line spec (V1.02, section 2.5.1).
+  std::string serial;
+  int baud = 19200;
+  SerialParity parity = SerialParity::kEven;
+  int stop_bits = 1;
 };
 
 struct Modbus {
@@ -132,6 +140,13 @@ struct Modbus {
   int base_port = 1502;
   ModbusLayout layout = ModbusLayout::kGateway;
   int response_timeout_ms = 200;
+  // What the controller configures on every pod gateway at start-up: the cap it
+  // falls to when the controller's heartbeat has stopped this long. 5 s outlasts
+  // one reconnection (first back-off 2 s, heartbeat every 1 s). The safe cap, of
+  // a pod's compute power, defaults (negative) to the share the grid contract
+  // carries with no turbine running (docs/configuration.md).
+  double pod_heartbeat_timeout_s = 5;
+  double pod_safe_cap_pu = -1;
   std::vector<ModbusDevice> devices;  // [[modbus.device]] overrides
 };
 
@@ -183,11 +198,15 @@ struct Site {
   long long gpu_count() const;
   double turbine_capacity_mw() const;
   double it_compute_mw() const;  // every pod at compute power
+  // The pod gateways' safe cap, of compute power: [modbus] pod_safe_cap_pu, or by
+  // default the share that keeps the site within its contract on the grid alone.
+  double pod_safe_cap_pu() const;
 };
 
 const char* to_string(PriorityClass c);
 const char* to_string(Workload w);
 const char* to_string(IslandGovernor g);
 const char* to_string(ControllerKind k);
+const char* to_string(SerialParity p);
 
 }  // namespace site

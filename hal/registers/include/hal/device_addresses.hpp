@@ -1,5 +1,6 @@
-// Where each device of a site is served over Modbus TCP: port and unit id, from
-// the site's [modbus] section. The simulator's servers and the controller's
+// Where each device of a site is served: over Modbus TCP, host, port and unit id,
+// from the site's [modbus] section; over Modbus RTU, the serial line a
+// [[modbus.device]] names. The simulator's servers and the controller's
 // client both use this one rule.
 //
 // Devices in order: the POI, the battery (when there is one), the turbines, the
@@ -16,13 +17,18 @@
 namespace hal::regs {
 
 struct DeviceAddress {
-  DeviceKind kind;
-  int index;         // unit or pod number; 0 for the POI and the battery
+  DeviceKind kind = DeviceKind::kPoi;
+  int index = 0;     // unit or pod number; 0 for the POI and the battery
   std::string name;  // "poi", "battery", "turbine.3", "pod.12"
   std::string host;
-  int port;
-  int unit_id;
+  int port = 0;
+  int unit_id = 1;
   bool elsewhere = false;  // a [[modbus.device]] override: not on the site's gateway ports
+  // Modbus RTU when `serial` is not empty (an override only); host and port unused.
+  std::string serial;
+  int baud = 0;
+  site::SerialParity parity = site::SerialParity::kEven;
+  int stop_bits = 1;
 };
 
 constexpr int kUnitIdsPerGateway = 247;  // Modbus unit ids 1..247
