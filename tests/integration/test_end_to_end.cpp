@@ -34,7 +34,7 @@ struct Run {
 
 // Returns plantd's log, for checks on what it said.
 std::string run_over_modbus(const Run& r) {
-  const int port = test::free_port();
+  const int port = proc::free_port();
   const std::string tag = std::to_string(port);
   const std::string json = "/tmp/plant-e2e-" + tag + ".json";
   std::vector<std::string> sim_args = {PLANTSIM_PATH,
@@ -52,9 +52,9 @@ std::string run_over_modbus(const Run& r) {
                                        std::to_string(r.speed)};
   if (r.site != kSite) sim_args.insert(sim_args.end(), {"--config", r.site});
   sim_args.insert(sim_args.end(), r.plantsim_extra.begin(), r.plantsim_extra.end());
-  test::Process sim(sim_args, "/tmp/plant-e2e-plantsim-" + tag + ".log");
-  REQUIRE(test::wait_for_port(port, 10));
-  test::Process plantd({PLANTD_PATH, "--config", r.site, "--host", "127.0.0.1", "--port", tag,
+  proc::Process sim(sim_args, "/tmp/plant-e2e-plantsim-" + tag + ".log");
+  REQUIRE(proc::wait_for_port(port, 10));
+  proc::Process plantd({PLANTD_PATH, "--config", r.site, "--host", "127.0.0.1", "--port", tag,
                         "--speed", std::to_string(r.speed), "--status-every-s", "600",
                         "--duration-s", std::to_string(r.duration_s - r.speed)},
                        "/tmp/plant-e2e-plantd-" + tag + ".log");
@@ -69,7 +69,7 @@ std::string run_over_modbus(const Run& r) {
        << log.substr(log.size() > 4000 ? log.size() - 4000 : 0));
   CHECK(sim_status == 0);
   CHECK(plantd_status == 0);
-  const std::string report = test::read_file(json);
+  const std::string report = proc::read_file(json);
   CHECK(report.find("\"all_pass\": true") != std::string::npos);
   return log;
 }
@@ -118,12 +118,12 @@ TEST_CASE("over Modbus, whole scenario at 10x: grid outage and resynchronisation
 // serves the line's end A; plantd's site file puts those three devices on end B.
 TEST_CASE("over Modbus TCP and RTU at once: a grid outage with the meter on a serial line",
           "[integration][e2e][rtu]") {
-  const test::SerialLine line("e2e-rtu");
+  const proc::SerialLine line("e2e-rtu");
   site::LoadResult loaded = site::load_site_file(kSite);
   REQUIRE(loaded.site);
   const auto addresses = hal::regs::device_addresses(*loaded.site);
   std::ostringstream bench;
-  bench << test::read_file(kSite);
+  bench << proc::read_file(kSite);
   for (std::size_t i = 0; i < addresses.size(); ++i) {
     const std::string& name = addresses[i].name;
     if (name != "poi" && name != "battery" && name != "turbine.0") continue;

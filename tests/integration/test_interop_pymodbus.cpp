@@ -14,26 +14,26 @@ namespace {}  // namespace
 
 TEST_CASE("plantd polls and commands a pod gateway served by python3-pymodbus",
           "[integration][interop][pymodbus]") {
-  const int sim_port = test::free_port();
-  const int py_port = test::free_port();
+  const int sim_port = proc::free_port();
+  const int py_port = proc::free_port();
   // The 100k preset, with pod.3 served elsewhere: by the pymodbus server.
   const std::string site_file = "/tmp/plant-interop-site-" + std::to_string(py_port) + ".toml";
   {
     std::ofstream out(site_file);
-    out << test::read_file(std::string(PLANT_SOURCE_DIR) + "/config/colossus-100k.toml")
+    out << proc::read_file(std::string(PLANT_SOURCE_DIR) + "/config/colossus-100k.toml")
         << "\n[[modbus.device]]\nname = \"pod.3\"\nhost = \"127.0.0.1\"\nport = " << py_port
         << "\nunit_id = 1\n";
   }
-  test::Process py({"/usr/bin/python3",
+  proc::Process py({"/usr/bin/python3",
                     std::string(PLANT_SOURCE_DIR) + "/tests/integration/pymodbus_pod_gateway.py",
                     std::to_string(py_port)},
                    "/tmp/plant-interop-py-" + std::to_string(py_port) + ".log");
-  test::Process sim({PLANTSIM_PATH, "--serve", "--config", site_file, "--host", "127.0.0.1",
+  proc::Process sim({PLANTSIM_PATH, "--serve", "--config", site_file, "--host", "127.0.0.1",
                      "--port", std::to_string(sim_port), "--duration-s", "30"},
                     "/tmp/plant-interop-sim-" + std::to_string(sim_port) + ".log");
-  REQUIRE(test::wait_for_port(py_port, 15));
-  REQUIRE(test::wait_for_port(sim_port, 10));
-  test::Process plantd({PLANTD_PATH, "--config", site_file, "--host", "127.0.0.1", "--port",
+  REQUIRE(proc::wait_for_port(py_port, 15));
+  REQUIRE(proc::wait_for_port(sim_port, 10));
+  proc::Process plantd({PLANTD_PATH, "--config", site_file, "--host", "127.0.0.1", "--port",
                         std::to_string(sim_port), "--duration-s", "6"},
                        "/tmp/plant-interop-plantd-" + std::to_string(sim_port) + ".log");
   CHECK(plantd.stop(0, 30) == 0);  // ends by itself after 6 s

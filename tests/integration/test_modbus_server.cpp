@@ -20,14 +20,14 @@ const std::string kSite = std::string(PLANT_SOURCE_DIR) + "/config/colossus-100k
 
 struct Plantsim {
   Plantsim()
-      : port(test::free_port()),
+      : port(proc::free_port()),
         process({PLANTSIM_PATH, "--serve", "--config", kSite, "--host", "127.0.0.1", "--port",
                  std::to_string(port), "--duration-s", "120"},
                 "/tmp/plant-test-plantsim-" + std::to_string(port) + ".log") {
-    REQUIRE(test::wait_for_port(port, 10));
+    REQUIRE(proc::wait_for_port(port, 10));
   }
   int port;
-  test::Process process;
+  proc::Process process;
 };
 
 struct Client {
@@ -115,7 +115,7 @@ TEST_CASE("mbpoll reads documented registers from plantsim and gets the document
   Plantsim sim;
   int status = -1;
   // Pod 0's compute_mw: input registers 8-9, int32 high word first, 1,050 kW.
-  const std::string out = test::run_command("mbpoll -m tcp -a " + std::to_string(unit_of("pod.0")) +
+  const std::string out = proc::run_command("mbpoll -m tcp -a " + std::to_string(unit_of("pod.0")) +
                                                 " -0 -r 8 -c 1 -t 3:int -B -1 -p " +
                                                 std::to_string(sim.port) + " 127.0.0.1 2>&1",
                                             &status);
@@ -123,7 +123,7 @@ TEST_CASE("mbpoll reads documented registers from plantsim and gets the document
   CHECK(status == 0);
   CHECK(out.find("[8]: \t1050") != std::string::npos);
   // The POI status word: breaker closed and grid available (bits 0 and 1).
-  const std::string poi = test::run_command("mbpoll -m tcp -a " + std::to_string(unit_of("poi")) +
+  const std::string poi = proc::run_command("mbpoll -m tcp -a " + std::to_string(unit_of("poi")) +
                                                 " -0 -r 1 -c 1 -t 3 -1 -p " +
                                                 std::to_string(sim.port) + " 127.0.0.1 2>&1",
                                             &status);

@@ -46,15 +46,15 @@ double read(modbus_t* ctx, const hal::regs::Register& r) {
 TEST_CASE("plantsim serves every device over Modbus RTU on a serial line (socat pty pair)",
           "[integration][rtu]") {
   const std::string tag = std::to_string(getpid());
-  const test::SerialLine serial("rtu");
+  const proc::SerialLine serial("rtu");
   const std::string& line_a = serial.end_a();
   const std::string& line_b = serial.end_b();
-  const int port = test::free_port();
-  test::Process plantsim({PLANTSIM_PATH, "--serve", "--config", kSite, "--host", "127.0.0.1",
+  const int port = proc::free_port();
+  proc::Process plantsim({PLANTSIM_PATH, "--serve", "--config", kSite, "--host", "127.0.0.1",
                           "--port", std::to_string(port), "--rtu", line_a, "--duration-s", "120"},
                          "/tmp/plant-test-plantsim-rtu-" + tag + ".log");
   // plantsim opens the serial line before it listens on TCP: the port up means both are.
-  REQUIRE(test::wait_for_port(port, 10));
+  REQUIRE(proc::wait_for_port(port, 10));
   CHECK(plantsim.log().find("over Modbus RTU on " + line_a) != std::string::npos);
 
   modbus_t* ctx = modbus_new_rtu(line_b.c_str(), 19200, 'N', 8, 1);
@@ -98,7 +98,7 @@ TEST_CASE("plantsim serves every device over Modbus RTU on a serial line (socat 
     int status = -1;
     // Pod 0's compute_mw: input registers 8-9, int32 high word first, 1,050 kW.
     const std::string out =
-        test::run_command("mbpoll -m rtu -b 19200 -P none -a " + std::to_string(slave_of("pod.0")) +
+        proc::run_command("mbpoll -m rtu -b 19200 -P none -a " + std::to_string(slave_of("pod.0")) +
                               " -0 -r 8 -c 1 -t 3:int -B -1 " + line_b + " 2>&1",
                           &status);
     INFO(out);

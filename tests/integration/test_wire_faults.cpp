@@ -25,21 +25,14 @@ namespace {
 
 const std::string kSite = std::string(PLANT_SOURCE_DIR) + "/config/colossus-100k.toml";
 
-int count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
-    ++n;
-  return n;
-}
-
 }  // namespace
 
 TEST_CASE("a malformed frame closes its own connection and no other", "[integration][wire]") {
-  const int port = test::free_port();
-  test::Process sim({PLANTSIM_PATH, "--serve", "--config", kSite, "--host", "127.0.0.1", "--port",
+  const int port = proc::free_port();
+  proc::Process sim({PLANTSIM_PATH, "--serve", "--config", kSite, "--host", "127.0.0.1", "--port",
                      std::to_string(port), "--duration-s", "30"},
                     "/tmp/plant-wire-sim-" + std::to_string(port) + ".log");
-  REQUIRE(test::wait_for_port(port, 10));
+  REQUIRE(proc::wait_for_port(port, 10));
   modbus_t* good = modbus_new_tcp("127.0.0.1", port);
   REQUIRE(modbus_connect(good) == 0);
   modbus_set_slave(good, 1);
@@ -70,76 +63,76 @@ TEST_CASE("a malformed frame closes its own connection and no other", "[integrat
 
 TEST_CASE("plantd rides through its device server going away and coming back",
           "[integration][wire]") {
-  const int port = test::free_port();
+  const int port = proc::free_port();
   const std::string log_base = "/tmp/plant-wire-restart-" + std::to_string(port);
   auto start_sim = [&](const char* tag) {
-    return std::make_unique<test::Process>(
+    return std::make_unique<proc::Process>(
         std::vector<std::string>{PLANTSIM_PATH, "--serve", "--config", kSite, "--host", "127.0.0.1",
                                  "--port", std::to_string(port), "--duration-s", "60"},
         log_base + "-sim-" + tag + ".log");
   };
   auto sim = start_sim("a");
-  REQUIRE(test::wait_for_port(port, 10));
-  test::Process plantd({PLANTD_PATH, "--config", kSite, "--host", "127.0.0.1", "--port",
+  REQUIRE(proc::wait_for_port(port, 10));
+  proc::Process plantd({PLANTD_PATH, "--config", kSite, "--host", "127.0.0.1", "--port",
                         std::to_string(port), "--duration-s", "22"},
                        log_base + "-plantd.log");
   std::this_thread::sleep_for(std::chrono::seconds(4));
   sim->stop(SIGKILL, 5);  // the device server dies
   std::this_thread::sleep_for(std::chrono::seconds(3));
   sim = start_sim("b");  // and comes back
-  REQUIRE(test::wait_for_port(port, 10));
+  REQUIRE(proc::wait_for_port(port, 10));
   CHECK(plantd.stop(0, 30) == 0);  // plantd ends by itself at 22 s
   const std::string log = plantd.log();
   INFO(log.substr(0, 6000));
   // The fault is logged once when it starts and once when it ends, not per scan.
-  CHECK(count(log, "connection lost") + count(log, "cannot connect") <= 2);
-  CHECK(count(log, "connected again") == 1);
+  CHECK(proc::occurrences(log, "connection lost") + proc::occurrences(log, "cannot connect") <= 2);
+  CHECK(proc::occurrences(log, "connected again") == 1);
   CHECK(log.find("-> FailSafe") != std::string::npos);  // measurements lost meanwhile
   CHECK(log.find("stopped after") != std::string::npos);
   CHECK(log.find("mode FailSafe") == std::string::npos);  // and recovered by the end
-  CHECK(count(log, "scan overrun") <= 2);                 // at most the reconnecting scans
+  CHECK(proc::occurrences(log, "scan overrun") <= 2);     // at most the reconnecting scans
 }
 
 TEST_CASE("a slow device is marked and backed off, logged once, and polled again when it answers",
           "[integration][wire]") {
-  const int port = test::free_port();
+  const int port = proc::free_port();
   const std::string base = "/tmp/plant-wire-slow-" + std::to_string(port);
-  test::Process sim(
+  proc::Process sim(
       {PLANTSIM_PATH, "--serve", "--wait-for-client", "--scenario",
        std::string(PLANT_SOURCE_DIR) + "/tests/integration/scenarios/slow-pod-20s.toml", "--host",
        "127.0.0.1", "--port", std::to_string(port)},
       base + "-sim.log");
-  REQUIRE(test::wait_for_port(port, 10));
-  test::Process plantd({PLANTD_PATH, "--config", kSite, "--host", "127.0.0.1", "--port",
+  REQUIRE(proc::wait_for_port(port, 10));
+  proc::Process plantd({PLANTD_PATH, "--config", kSite, "--host", "127.0.0.1", "--port",
                         std::to_string(port), "--duration-s", "20"},
                        base + "-plantd.log");
   CHECK(sim.stop(0, 40) == 0);  // the run's invariants hold
   CHECK(plantd.stop(SIGTERM, 10) >= 0);
   const std::string log = plantd.log();
   INFO(log.substr(0, 6000));
-  CHECK(count(log, "pod.5: no answer") == 1);
-  CHECK(count(log, "pod.5: answering again") == 1);
+  CHECK(proc::occurrences(log, "pod.5: no answer") == 1);
+  CHECK(proc::occurrences(log, "pod.5: answering again") == 1);
   // The slow device stalls its own connection for at most its retries, then is skipped.
-  CHECK(count(log, "scan overrun") <= 3);
+  CHECK(proc::occurrences(log, "scan overrun") <= 3);
 }
 
-TEST_CASE("plantd sets every pod gateway's safe cap; when plantd dies the gateways take it",
+TEST_CASE("plantd sets every pod gateway's safe cap, and when plantd dies the gateways take it",
           "[integration][wire]") {
   // The 100k site with a safe cap of 0.6 of compute (1.05 MW pods: 0.63 MW).
-  std::string text = test::read_file(kSite);
+  std::string text = proc::read_file(kSite);
   const std::size_t at = text.find("[modbus]\n");
   REQUIRE(at != std::string::npos);
   text.insert(at + 9, "pod_safe_cap_pu = 0.6\n");
-  const int port = test::free_port();
+  const int port = proc::free_port();
   const std::string base = "/tmp/plant-wire-safecap-" + std::to_string(port);
   std::ofstream(base + ".toml") << text;
   site::LoadResult loaded = site::load_site_file(base + ".toml");
   REQUIRE(loaded.site);
-  test::Process sim({PLANTSIM_PATH, "--serve", "--config", base + ".toml", "--host", "127.0.0.1",
+  proc::Process sim({PLANTSIM_PATH, "--serve", "--config", base + ".toml", "--host", "127.0.0.1",
                      "--port", std::to_string(port), "--duration-s", "60"},
                     base + "-sim.log");
-  REQUIRE(test::wait_for_port(port, 10));
-  test::Process plantd({PLANTD_PATH, "--config", base + ".toml", "--host", "127.0.0.1", "--port",
+  REQUIRE(proc::wait_for_port(port, 10));
+  proc::Process plantd({PLANTD_PATH, "--config", base + ".toml", "--host", "127.0.0.1", "--port",
                         std::to_string(port)},
                        base + "-plantd.log");
   std::this_thread::sleep_for(std::chrono::seconds(3));

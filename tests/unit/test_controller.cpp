@@ -144,9 +144,9 @@ TEST_CASE("steady-state scans allocate no heap memory", "[controller][alloc]") {
     for (int i = 0; i < 1000; ++i) {
       plant.run_for(0.1);
       io.read(image, plant.time_s());
-      const long before = test::allocations();
+      const long before = alloc_counter::allocations();
       controller.step(image, fw::OperatorInputs{}, plant.time_s(), commands);
-      in_step += test::allocations() - before;
+      in_step += alloc_counter::allocations() - before;
       io.write(commands, plant.time_s());
       controller.log().clear();
       io.clear_refusals();

@@ -334,20 +334,20 @@ TEST_CASE("process() makes no heap allocation", "[state_machines]") {
   constexpr std::size_t kSup = sizeof(sup_cycle) / sizeof(sup_cycle[0]);
   constexpr std::size_t kUnit = sizeof(unit_cycle) / sizeof(unit_cycle[0]);
 
-  const long before_construct = test::allocations();
+  const long before_construct = alloc_counter::allocations();
   fw::EventLog log(256);  // small: the ring wraps and drops during the run
   fw::Supervisor sup(log);
   fw::TurbineMachine unit(log, 0);
-  REQUIRE(test::allocations() > before_construct);  // the counter sees the pimpls
+  REQUIRE(alloc_counter::allocations() > before_construct);  // the counter sees the pimpls
 
-  const long before = test::allocations();
+  const long before = alloc_counter::allocations();
   std::size_t transitions = 0;
   for (int i = 0; i < 10000; ++i) {
     const auto n = static_cast<std::size_t>(i);
     transitions += sup.process(sup_cycle[n % kSup], i * 0.1, "cycle") ? 1 : 0;
     transitions += unit.process(unit_cycle[n % kUnit], i * 0.1, "cycle") ? 1 : 0;
   }
-  const long after = test::allocations();
+  const long after = alloc_counter::allocations();
 
   CHECK(after - before == 0);
   CHECK(log.total() == 20000);

@@ -19,7 +19,7 @@
 
 extern char** environ;
 
-namespace test {
+namespace proc {
 
 Process::Process(const std::vector<std::string>& argv, const std::string& log_path)
     : log_path_(log_path) {
@@ -122,6 +122,13 @@ bool wait_for_port(int port, double timeout_s) {
   return false;
 }
 
+int occurrences(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
+
 std::string run_command(const std::string& command, int* status) {
   std::string out;
   FILE* pipe = popen(command.c_str(), "r");
@@ -134,4 +141,4 @@ std::string run_command(const std::string& command, int* status) {
   return out;
 }
 
-}  // namespace test
+}  // namespace proc

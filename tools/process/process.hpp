@@ -1,11 +1,11 @@
-// Real processes for integration tests: spawn, wait for a port, stop with a signal.
+// Real processes for integration tests and benchmarks: spawn, wait for a port, stop with a signal.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
-namespace test {
+namespace proc {
 
 class Process {
  public:
@@ -46,7 +46,9 @@ int free_port();
 bool wait_for_port(int port, double timeout_s);
 // The whole text of a file ("" when it cannot be read).
 std::string read_file(const std::string& path);
+// How many times `what` occurs in `text` (a log line, say).
+int occurrences(const std::string& text, const std::string& what);
 // Runs a command, returns its standard output (and the exit status through `status`).
 std::string run_command(const std::string& command, int* status = nullptr);
 
-}  // namespace test
+}  // namespace proc

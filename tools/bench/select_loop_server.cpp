@@ -1,10 +1,10 @@
-// The reference point for bench_server_compare: the smallest Modbus TCP server
-// libmodbus allows, as its documentation sketches it: one process, one select()
-// loop over the listening socket and every client, modbus_receive and
-// modbus_reply on a fixed register mapping. No devices, no plant: only the
-// protocol's cost.
+// The reference point for `plantctl bench`'s server comparison: the smallest
+// Modbus TCP server libmodbus allows, as its documentation sketches it: one
+// process, one select() loop over the listening socket and every client,
+// modbus_receive and modbus_reply on a fixed register mapping. No devices, no
+// plant: only the protocol's cost.
 //
-//   build/ci/tests/bench/select_loop_server PORT
+//   build/ci/tools/bench/plant_select_server PORT
 #include <modbus/modbus.h>
 #include <sys/select.h>
 #include <unistd.h>

@@ -4,14 +4,14 @@
 
 #include "alloc_counter.hpp"
 
-// Counting global operator new/delete. This replaces them for the whole test binary:
+// Counting global operator new/delete. This replaces them for the whole executable:
 // they only count and forward to malloc/free. Every unaligned form is replaced, so
 // no runtime (ASan's included) pairs its own new with this delete.
 namespace {
 std::atomic<long> g_allocations{0};
 }  // namespace
 
-long test::allocations() {
+long alloc_counter::allocations() {
   return g_allocations.load();
 }
 
