@@ -18,10 +18,12 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "event_journal.hpp"
 #include "fw/controller.hpp"
 #include "hal/commands.hpp"
 #include "hal/process_image.hpp"
 #include "modbus_io.hpp"
+#include "service_notify.hpp"
 #include "sim/plant.hpp"
 #include "sim/scenario.hpp"
 #include "sim/scenario_player.hpp"
@@ -33,8 +35,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-  std::string config, scenario, log_level = "info", host;
-  bool sim = false;
+  std::string config, scenario, log_level = "info", host, event_log;
+  double event_log_max_mb = 10;
+  int event_log_files = 5;
+  bool sim = false, check_config = false;
   double speed = 1.0, duration_s = 0;
   int port = 0;
   double status_every_s = 10;
@@ -45,11 +49,18 @@ void log_entry(const fw::LogEntry& e) {
   spdlog::log(unhandled ? spdlog::level::warn : spdlog::level::info, "{}", fw::describe(e));
 }
 
+// What the scan loop reports to beyond its log: the event journal (when asked
+// for) and systemd.
+struct Service {
+  runtime::EventJournal* journal = nullptr;
+  runtime::ServiceNotifier notifier;
+};
+
 // The scan loop, whatever the backend. `clock` gives the time of scan n (and
 // moves a simulated plant along to it); `drain` logs a backend's own faults.
 int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, double duration_s,
               double status_every_s, const std::function<double(long long)>& clock,
-              const std::function<void()>& drain) {
+              const std::function<void(double)>& drain, Service& service) {
   hal::ProcessImage image(site);
   hal::Commands commands(site);
   fw::Controller controller(site, fw::PermitUsage{});
@@ -67,6 +78,8 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
         "plantd: signal {}: stopping; units stay under their governors, caps hold their "
         "values",
         signal);
+    service.notifier.stopping("stopping on signal " + std::to_string(signal));
+    if (service.journal) service.journal->lifecycle("stop on signal " + std::to_string(signal));
     stopping = true;
     timer.cancel();
   });
@@ -80,16 +93,25 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     controller.step(image, fw::OperatorInputs{}, now, commands);
     io.write(commands, now);
     fw::EventLog& log = controller.log();
-    for (std::size_t k = 0; k < log.size(); ++k)
+    for (std::size_t k = 0; k < log.size(); ++k) {
       log_entry(log.at(k));
+      if (service.journal) service.journal->entry(log.at(k));
+    }
     log.clear();
+    if (service.journal) service.journal->commands(now, commands);
     for (int k = 0; k < io.refusal_count(); ++k) {
       const hal::WriteRefusal& w = io.refusal(k);
       spdlog::warn("t={:.2f}s {} {} refused {} = {:.3f}: {}", now, w.device_kind, w.index, w.what,
                    w.value, w.reason);
+      if (service.journal)
+        service.journal->refusal(now, w.device_kind, w.index, w.what, w.value, w.reason);
     }
     io.clear_refusals();
-    if (drain) drain();
+    if (drain) drain(now);
+    if (scans == 0)
+      service.notifier.ready("scanning every " + std::to_string(site.controller.scan_period_s) +
+                             " s");
+    service.notifier.scan_done(Clock::now());
     // A status line every 10 s of scans, for whoever watches the log.
     if (scans % static_cast<long long>(std::max(1.0, status_every_s / period_s)) == 0) {
       const fw::ControllerStatus& st = controller.status();
@@ -128,7 +150,7 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
   return 0;
 }
 
-int run_sim(const Options& o) {
+int run_sim(const Options& o, Service& service) {
   sim::Scenario scenario;
   site::Site site;
   if (!o.scenario.empty()) {
@@ -162,10 +184,11 @@ int run_sim(const Options& o) {
     }
     return plant.time_s();
   };
-  return scan_loop(site, io, period_s / o.speed, o.duration_s, o.status_every_s, advance, nullptr);
+  return scan_loop(site, io, period_s / o.speed, o.duration_s, o.status_every_s, advance, nullptr,
+                   service);
 }
 
-int run_modbus(const Options& o) {
+int run_modbus(const Options& o, Service& service) {
   site::LoadResult loaded = site::load_site_file(o.config);
   for (const auto& d : loaded.errors)
     spdlog::error("{}", d.str());
@@ -179,9 +202,11 @@ int run_modbus(const Options& o) {
   spdlog::info("plantd: site {}: Modbus devices at {} from port {}, scan {} ms{}", site.name,
                mo.host, mo.base_port, site.controller.scan_period_s * 1000,
                o.speed == 1 ? "" : fmt::format(", clock at {}x wall time", o.speed));
-  auto drain = [&io] {
-    for (const std::string& line : io.faults())
+  auto drain = [&io, &service](double now) {
+    for (const std::string& line : io.faults()) {
       spdlog::warn("{}", line);
+      if (service.journal) service.journal->fault(now, line);
+    }
     io.clear_faults();
   };
   // At --speed N (benches, CI) the controller's clock runs N times the wall clock.
@@ -190,11 +215,23 @@ int run_modbus(const Options& o) {
     return o.speed * std::chrono::duration<double>(Clock::now() - start).count();
   };
   const int rc = scan_loop(site, io, site.controller.scan_period_s / o.speed, o.duration_s,
-                           o.status_every_s, clock, drain);
+                           o.status_every_s, clock, drain, service);
   const hal::ModbusIo::Counters c = io.counters();
   spdlog::info("plantd: {} requests, {} timeouts, {} exceptions, {} connects", c.requests,
                c.timeouts, c.exceptions, c.reconnects);
   return rc;
+}
+
+// --check-config: the site file alone, checked as plantd would load it.
+int check_config(const Options& o) {
+  site::LoadResult loaded = site::load_site_file(o.config);
+  for (const auto& d : loaded.errors)
+    std::fprintf(stderr, "%s\n", d.str().c_str());
+  if (!loaded.errors.empty()) return 1;
+  const site::Site& s = *loaded.site;
+  std::printf("%s: site %s is valid: %d units, %d pods, contract %.1f MW\n", o.config.c_str(),
+              s.name.c_str(), s.turbine_count(), s.pod_count(), s.grid.import_contract_mw);
+  return 0;
 }
 
 }  // namespace
@@ -219,6 +256,16 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.1, 86400.0));
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.add_flag("--check-config", o.check_config,
+               "Check the --config site file, print what is wrong or a summary, and exit");
+  app.add_option("--event-log", o.event_log,
+                 "Also journal every state change, command, refusal and fault to this file, one "
+                 "JSON object per line");
+  app.add_option("--event-log-max-mb", o.event_log_max_mb, "Rotate the event log at this size")
+      ->check(CLI::Range(0.01, 10000.0));
+  app.add_option("--event-log-files", o.event_log_files, "Rotated event logs kept")
+      ->check(CLI::Range(1, 1000));
+  app.set_version_flag("--version", std::string("plantd ") + PLANT_VERSION);
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(o.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
@@ -226,5 +273,23 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "plantd: give --config SITE (or --sim --scenario FILE)\n");
     return 2;
   }
-  return o.sim ? run_sim(o) : run_modbus(o);
+  if (o.check_config) return check_config(o);
+  Service service;
+  std::unique_ptr<runtime::EventJournal> journal;
+  if (!o.event_log.empty()) {
+    try {
+      journal = std::make_unique<runtime::EventJournal>(
+          o.event_log, static_cast<std::size_t>(o.event_log_max_mb * 1024 * 1024),
+          static_cast<std::size_t>(o.event_log_files));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "plantd: cannot open the event log %s: %s\n", o.event_log.c_str(),
+                   e.what());
+      return 1;
+    }
+    journal->lifecycle(std::string("start: plantd ") + PLANT_VERSION);
+    service.journal = journal.get();
+  }
+  const int rc = o.sim ? run_sim(o, service) : run_modbus(o, service);
+  if (journal) journal->lifecycle("stopped, exit status " + std::to_string(rc));
+  return rc;
 }

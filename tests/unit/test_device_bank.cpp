@@ -108,6 +108,22 @@ TEST_CASE("a pod gateway whose controller heartbeat stops takes its safe cap", "
   CHECK((static_cast<int>(read_reg(bank, pod, "status")) & 4) == 0);
 }
 
+TEST_CASE("a gateway whose cap is already below its safe cap keeps it when the heartbeat stops",
+          "[devices]") {
+  sim::Plant plant(preset_100k(), sim::PlantOptions{0.01, 1});
+  sim::DeviceBank bank(plant);
+  const int pod = bank.find(DeviceKind::kPodGateway, 7);
+  REQUIRE(write_reg(bank, pod, "safe_cap_mw", 0.8).answer == sim::Answer::kOk);
+  REQUIRE(write_reg(bank, pod, "cap_mw", 0.5).answer == sim::Answer::kOk);  // a shed in force
+  REQUIRE(write_reg(bank, pod, "heartbeat_timeout_s", 5).answer == sim::Answer::kOk);
+  for (int i = 0; i < 700; ++i) {  // 7 s of silence from the controller
+    plant.step();
+    bank.tick();
+  }
+  CHECK((static_cast<int>(read_reg(bank, pod, "status")) & 4) == 4);
+  CHECK(plant.pods().cap_command_mw(7) == Approx(0.5));  // not raised to 0.8
+}
+
 TEST_CASE("a silent device does not answer, and a frozen meter shows on the wire", "[devices]") {
   sim::Plant plant(preset_100k(), sim::PlantOptions{0.01, 1});
   sim::DeviceBank bank(plant);

@@ -289,7 +289,8 @@ DeviceMap pod_gateway() {
             kKw,
             "MW",
             Access::kReadWrite,
-            "cap taken when the controller heartbeat stops for heartbeat_timeout_s",
+            "cap taken when the controller heartbeat stops for heartbeat_timeout_s (never above "
+            "the cap in force: a lost controller releases no load)",
             {}},
            {"heartbeat_timeout_s",
             Table::kHolding,

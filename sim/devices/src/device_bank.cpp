@@ -1,5 +1,7 @@
 #include "sim/device_bank.hpp"
 
+#include <algorithm>
+
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -258,8 +260,10 @@ void DeviceBank::tick() {
     PodGatewayState& g = gateways_[p];
     if (g.timeout_s == 0 || g.safe_cap_active || g.safe_cap_mw <= 0) continue;
     if (now - g.last_heartbeat_s < g.timeout_s) continue;
-    if (plant_.pod_cap(static_cast<int>(p), g.safe_cap_mw) == CommandResult::kAccepted)
-      g.safe_cap_active = true;
+    // A lost controller never releases load: the safe cap only ever lowers the cap.
+    const int pod = static_cast<int>(p);
+    const double cap_mw = std::min(g.safe_cap_mw, plant_.pods().cap_command_mw(pod));
+    if (plant_.pod_cap(pod, cap_mw) == CommandResult::kAccepted) g.safe_cap_active = true;
   }
 }
 

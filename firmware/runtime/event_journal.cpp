@@ -1,0 +1,106 @@
+#include "event_journal.hpp"
+
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "fw/supervisor.hpp"
+#include "fw/turbine_machine.hpp"
+
+namespace runtime {
+
+namespace {
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+}  // namespace
+
+std::string json_quote(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+EventJournal::EventJournal(const std::string& path, std::size_t max_bytes, std::size_t max_files) {
+  auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(path, max_bytes, max_files);
+  logger_ = std::make_shared<spdlog::logger>("journal", sink);
+  // Wall time in UTC to the millisecond, then the event's own fields.
+  logger_->set_pattern("{\"time\":\"%Y-%m-%dT%H:%M:%S.%eZ\",%v}", spdlog::pattern_time_type::utc);
+  logger_->flush_on(spdlog::level::trace);  // every line reaches the file at once
+}
+
+EventJournal::~EventJournal() = default;
+
+void EventJournal::write(const std::string& fields) {
+  logger_->info("{}", fields);
+}
+
+void EventJournal::lifecycle(const std::string& what) {
+  write("\"kind\":\"lifecycle\",\"what\":" + json_quote(what));
+}
+
+void EventJournal::entry(const fw::LogEntry& e) {
+  std::string f = "\"t_s\":" + number(e.t_s);
+  switch (e.machine) {
+    case fw::MachineId::kController:
+      write("\"kind\":\"note\"," + f + ",\"unit\":" + std::to_string(e.index) +
+            ",\"cause\":" + json_quote(e.cause.data()));
+      return;
+    case fw::MachineId::kSupervisor:
+      f += ",\"machine\":\"supervisor\",\"from\":" +
+           json_quote(fw::to_string(static_cast<fw::Mode>(e.from))) +
+           ",\"to\":" + json_quote(fw::to_string(static_cast<fw::Mode>(e.to))) +
+           ",\"event\":" + json_quote(fw::to_string(static_cast<fw::SupervisorEvent>(e.event)));
+      break;
+    case fw::MachineId::kTurbine:
+      f += ",\"machine\":\"unit\",\"unit\":" + std::to_string(e.index) +
+           ",\"from\":" + json_quote(fw::to_string(static_cast<fw::UnitState>(e.from))) +
+           ",\"to\":" + json_quote(fw::to_string(static_cast<fw::UnitState>(e.to))) +
+           ",\"event\":" + json_quote(fw::to_string(static_cast<fw::UnitEvent>(e.event)));
+      break;
+  }
+  write(std::string("\"kind\":") + (e.transition ? "\"transition\"," : "\"unhandled\",") + f +
+        ",\"cause\":" + json_quote(e.cause.data()));
+}
+
+void EventJournal::commands(double t_s, const hal::Commands& c) {
+  const std::string t = "\"kind\":\"command\",\"t_s\":" + number(t_s);
+  if (c.breaker != hal::BreakerCommand::kNone)
+    write(t + ",\"device\":\"poi\",\"command\":" +
+          (c.breaker == hal::BreakerCommand::kClose ? "\"close\"" : "\"open\""));
+  for (std::size_t u = 0; u < c.turbines.size(); ++u) {
+    const hal::TurbineCommand k = c.turbines[u].command;
+    if (k == hal::TurbineCommand::kNone) continue;
+    const char* name = k == hal::TurbineCommand::kStart  ? "\"start\""
+                       : k == hal::TurbineCommand::kStop ? "\"stop\""
+                                                         : "\"reset\"";
+    write(t + ",\"device\":\"turbine." + std::to_string(u) + "\",\"command\":" + name);
+  }
+}
+
+void EventJournal::refusal(double t_s, const std::string& device, int index,
+                           const std::string& what, double value, const std::string& reason) {
+  write("\"kind\":\"refusal\",\"t_s\":" + number(t_s) + ",\"device\":" +
+        json_quote(device + "." + std::to_string(index)) + ",\"what\":" + json_quote(what) +
+        ",\"value\":" + number(value) + ",\"reason\":" + json_quote(reason));
+}
+
+void EventJournal::fault(double t_s, const std::string& line) {
+  write("\"kind\":\"fault\",\"t_s\":" + number(t_s) + ",\"text\":" + json_quote(line));
+}
+
+}  // namespace runtime
