@@ -78,6 +78,11 @@ void EventJournal::entry(const fw::LogEntry& e) {
 }
 
 void EventJournal::commands(double t_s, const hal::Commands& c) {
+  // Most scans command nothing: they build no text (a steady scan allocates nothing).
+  bool any = c.breaker != hal::BreakerCommand::kNone;
+  for (const hal::TurbineOutputs& u : c.turbines)
+    any = any || u.command != hal::TurbineCommand::kNone;
+  if (!any) return;
   const std::string t = "\"kind\":\"command\",\"t_s\":" + number(t_s);
   if (c.breaker != hal::BreakerCommand::kNone)
     write(t + ",\"device\":\"poi\",\"command\":" +
