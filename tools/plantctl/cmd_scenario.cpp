@@ -1,13 +1,18 @@
 // `plantctl scenario run`: a scenario in virtual time against the controller;
 // prints the KPIs and invariants, exits 1 when an invariant breaks.
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "commands.hpp"
+#include "report.hpp"
 #include "scenario_run.hpp"
 #include "sim/scenario.hpp"
 
@@ -15,7 +20,7 @@ namespace plantctl {
 namespace {
 
 struct RunArgs {
-  std::string file, controller, json, csv, site;
+  std::string file, controller, json, csv, site, report;
   bool verbose = false;
   double csv_interval_s = 1.0;
 };
@@ -31,6 +36,33 @@ bool write_file(const std::string& path, const std::string& text) {
   return true;
 }
 
+// On a terminal, once a run has taken 2 s: a bar on standard error, redrawn in
+// place, and cleared when the run ends.
+class ProgressBar {
+ public:
+  ProgressBar() : shown_(isatty(STDERR_FILENO) != 0) {}
+  std::function<void(double)> callback() {
+    if (!shown_) return nullptr;
+    return [this](double fraction) {
+      const double wall_s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+      if (wall_s < 2) return;
+      constexpr int kWidth = 40;
+      const int done = static_cast<int>(fraction * kWidth);
+      std::fprintf(stderr, "\r[%-*s] %3.0f %%, %.0f s", kWidth, std::string(done, '#').c_str(),
+                   100 * fraction, wall_s);
+      drawn_ = true;
+    };
+  }
+  ~ProgressBar() {
+    if (drawn_) std::fputs("\r\033[K", stderr);
+  }
+
+ private:
+  bool shown_, drawn_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
 void print(const scenario::RunResult& r) {
   std::fputs(sim::summary_text(r).c_str(), stdout);
 }
@@ -45,14 +77,27 @@ void run(const RunArgs& a) {
   scenario::RunOptions options;
   if (a.controller == "baseline") options.controller = site::ControllerKind::kBaseline;
   if (a.controller == "plant") options.controller = site::ControllerKind::kPlant;
-  if (!a.csv.empty()) options.csv_interval_s = a.csv_interval_s;
-  const scenario::RunResult r = scenario::run_scenario(*loaded.scenario, *loaded.site, options);
+  if (!a.csv.empty() || !a.report.empty()) options.csv_interval_s = a.csv_interval_s;
+  scenario::RunResult r;
+  {
+    ProgressBar bar;
+    options.progress = bar.callback();
+    r = scenario::run_scenario(*loaded.scenario, *loaded.site, options);
+  }
   if (a.verbose)
     for (const std::string& line : r.log)
       std::cout << "  " << line << "\n";
   print(r);
   if (!a.json.empty() && !write_file(a.json, scenario::to_json(r))) throw CLI::RuntimeError(1);
   if (!a.csv.empty() && !write_file(a.csv, r.csv)) throw CLI::RuntimeError(1);
+  if (!a.report.empty()) {
+    const std::string problem = report::write_report(r, *loaded.scenario, *loaded.site, a.report);
+    if (!problem.empty()) {
+      std::cerr << "plantctl: no report: " << problem << "\n";
+      throw CLI::RuntimeError(1);
+    }
+    std::printf("report: %s/index.html\n", a.report.c_str());
+  }
   if (!r.all_pass()) throw CLI::RuntimeError(1);
 }
 
@@ -111,6 +156,8 @@ void add_scenario_commands(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--json", args->json, "Write the KPI and invariant summary as JSON");
   cmd->add_option("--csv", args->csv, "Write a time series as CSV");
+  cmd->add_option("--report", args->report,
+                  "Write plots (gnuplot) and an HTML page with the KPIs into this directory");
   cmd->add_option("--csv-interval-s", args->csv_interval_s, "Seconds between CSV rows")
       ->check(CLI::Range(0.01, 3600.0));
   cmd->add_flag("-v,--verbose", args->verbose, "Print every transition, note and refusal");

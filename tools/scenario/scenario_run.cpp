@@ -47,10 +47,19 @@ RunResult run_scenario(const sim::Scenario& scenario, const site::Site& site_in,
       options.csv_interval_s > 0
           ? std::max(1LL, std::llround(options.csv_interval_s / scenario.step_s))
           : 0;
-  if (csv_steps)
+  if (csv_steps) {
     result.csv =
         "time_s,mode,import_mw,site_load_mw,turbines_mw,units_online,battery_mw,battery_soc_pu,"
-        "frequency_hz,it_mw,curtailed_mw,shed_target_mw\n";
+        "frequency_hz,it_mw,curtailed_mw,shed_target_mw";
+    // GPU load and caps in force by priority class, then each unit's output.
+    for (const char* c : {"inference", "training", "batch"})
+      result.csv += std::string(",it_") + c + "_mw";
+    for (const char* c : {"inference", "training", "batch"})
+      result.csv += std::string(",cap_") + c + "_mw";
+    for (int u = 0; u < plant.turbine_count(); ++u)
+      result.csv += ",unit_" + std::to_string(u) + "_mw";
+    result.csv += "\n";
+  }
   const long long steps = std::llround(scenario.duration_s / scenario.step_s);
   const long long progress_every = std::max(1LL, steps / 100);
   std::size_t events_logged = 0;
@@ -90,12 +99,26 @@ RunResult run_scenario(const sim::Scenario& scenario, const site::Site& site_in,
     if (csv_steps && (i + 1) % csv_steps == 0) {
       const sim::PlantState& s = plant.state();
       char row[256];
-      std::snprintf(row, sizeof row, "%.2f,%s,%.3f,%.3f,%.3f,%d,%.3f,%.4f,%.4f,%.3f,%.3f,%.3f\n",
+      std::snprintf(row, sizeof row, "%.2f,%s,%.3f,%.3f,%.3f,%d,%.3f,%.4f,%.4f,%.3f,%.3f,%.3f",
                     plant.time_s(), fw::to_string(controller.status().mode), s.import_mw,
                     s.load_mw + s.losses_mw, s.generation_mw, s.units_online, s.battery_mw,
                     plant.battery() ? plant.battery()->soc_pu() : 0.0, s.frequency_hz, s.it_mw,
                     plant.pods().curtailed_mw(), controller.status().shed_mw);
       result.csv += row;
+      const sim::PodFleet& pods = plant.pods();
+      double it_mw[3] = {0, 0, 0}, cap_mw[3] = {0, 0, 0};
+      for (int p = 0; p < pods.size(); ++p) {
+        const auto c = static_cast<std::size_t>(pods.priority(p));
+        it_mw[c] += pods.power_mw(p);
+        cap_mw[c] += pods.cap_mw(p);
+      }
+      for (const double v : it_mw)
+        result.csv += "," + std::to_string(v);
+      for (const double v : cap_mw)
+        result.csv += "," + std::to_string(v);
+      for (int u = 0; u < plant.turbine_count(); ++u)
+        result.csv += "," + std::to_string(plant.turbine(u).mechanical_mw());
+      result.csv += "\n";
     }
     if (options.progress && i % progress_every == 0)
       options.progress(static_cast<double>(i) / static_cast<double>(steps));

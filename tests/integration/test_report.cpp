@@ -1,0 +1,48 @@
+// `plantctl scenario run --report DIR`: the time series, the plots gnuplot drew
+// from it, and the HTML page with the KPI and invariant tables.
+#include <unistd.h>
+#include <catch2/catch.hpp>
+
+#include <sstream>
+#include <string>
+
+#include "process.hpp"
+
+TEST_CASE("a scenario report holds the series, the plots and the KPI table",
+          "[integration][report]") {
+  const std::string dir = "/tmp/plant-report-" + std::to_string(getpid());
+  proc::run_command("rm -rf " + dir);
+  int status = -1;
+  const std::string out = proc::run_command(
+      std::string(PLANTCTL_PATH) + " scenario run " + PLANT_SOURCE_DIR +
+          "/tests/integration/scenarios/grid-outage-40s.toml --report " + dir + " 2>&1",
+      &status);
+  INFO(out);
+  REQUIRE(status == 0);
+  CHECK(out.find("report: " + dir + "/index.html") != std::string::npos);
+
+  // One row a second for the scenario's 40 s, with the columns the plots use.
+  const std::string csv = proc::read_file(dir + "/series.csv");
+  std::istringstream lines(csv);
+  std::string header;
+  std::getline(lines, header);
+  for (const char* column : {"time_s", "import_mw", "frequency_hz", "battery_soc_pu",
+                             "it_inference_mw", "it_training_mw", "it_batch_mw", "cap_inference_mw",
+                             "cap_training_mw", "cap_batch_mw", "unit_0_mw", "unit_14_mw"})
+    CHECK(header.find(column) != std::string::npos);
+  CHECK(proc::occurrences(csv, "\n") == 41);
+
+  // Each plot is a PNG that gnuplot wrote.
+  for (const char* png : {"import", "turbines", "gpu", "frequency", "battery"}) {
+    INFO(png);
+    const std::string bytes = proc::read_file(dir + "/" + png + ".png");
+    REQUIRE(bytes.size() > 1000);
+    CHECK(bytes.substr(1, 3) == "PNG");
+  }
+  const std::string page = proc::read_file(dir + "/index.html");
+  CHECK(page.find("<h2>Key figures</h2>") != std::string::npos);
+  CHECK(page.find("curtailed GPU energy") != std::string::npos);
+  CHECK(proc::occurrences(page, "class='pass'>PASS") >= 5);
+  CHECK(page.find("grid_outage") != std::string::npos);  // the event, listed
+  CHECK(proc::occurrences(page, "<img src=") == 5);
+}
