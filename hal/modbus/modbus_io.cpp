@@ -95,6 +95,10 @@ struct ModbusIo::Impl {
     std::vector<std::uint8_t> refusing;  // per register: a refusal already reported
     double next_heartbeat_s = 0;
     std::uint16_t heartbeat_out = 0;
+    // The registers the controller writes, found once (nullptr: not on this map).
+    const Register *command = nullptr, *setpoint = nullptr, *cap = nullptr, *floor = nullptr,
+                   *safe_cap = nullptr, *heartbeat_timeout = nullptr,
+                   *controller_heartbeat = nullptr;
   };
   // A TCP endpoint, or a serial line with its devices multidropped on it.
   struct Connection {
@@ -124,7 +128,7 @@ struct ModbusIo::Impl {
   int reg_index(const Device& d, const Register* r) const {
     return static_cast<int>(r - d.map->registers.data());
   }
-  void queue(Device& d, const char* name, double v, const char* what, bool one_shot);
+  void queue(Device& d, const Register* r, double v, const char* what, bool one_shot);
 
   ModbusIoOptions options;
   SignalLimits limits;
@@ -169,6 +173,13 @@ ModbusIo::Impl::Impl(const site::Site& s, const ModbusIoOptions& o) : options(o)
     d.accepted.assign(d.map->registers.size(), std::nan(""));
     d.refusing.assign(d.map->registers.size(), 0);
     d.pending.reserve(8);
+    d.command = d.map->find("command");
+    d.setpoint = d.map->find("setpoint_mw");
+    d.cap = d.map->find("cap_mw");
+    d.floor = d.map->find("floor_mw");
+    d.safe_cap = d.map->find("safe_cap_mw");
+    d.heartbeat_timeout = d.map->find("heartbeat_timeout_s");
+    d.controller_heartbeat = d.map->find("controller_heartbeat");
     const int i = static_cast<int>(devices.size());
     // Read-backs of the holding tables and heartbeat writes are spread over their
     // periods, so no one cycle carries them all (but the first, which verifies).
@@ -475,8 +486,8 @@ void ModbusIo::Impl::do_writes(Connection& c, Device& d, double now_s) {
   d.pending.clear();
 }
 
-void ModbusIo::Impl::queue(Device& d, const char* name, double v, const char* what, bool one_shot) {
-  const Register* r = d.map->find(name);
+void ModbusIo::Impl::queue(Device& d, const Register* r, double v, const char* what,
+                           bool one_shot) {
   const std::size_t k = static_cast<std::size_t>(reg_index(d, r));
   if (!one_shot && d.accepted[k] == v) return;  // the device holds it already
   d.pending.push_back(Pending{r, v, what});
@@ -545,34 +556,35 @@ void ModbusIo::write(const Commands& c, double now_s) {
   Impl& m = *impl_;
   if (c.breaker != BreakerCommand::kNone) {
     const bool close = c.breaker == BreakerCommand::kClose;
-    m.queue(m.devices[static_cast<size_t>(m.poi)], "command", close ? 1 : 2,
-            close ? "close" : "open", true);
+    Impl::Device& poi = m.devices[static_cast<size_t>(m.poi)];
+    m.queue(poi, poi.command, close ? 1 : 2, close ? "close" : "open", true);
   }
   for (std::size_t u = 0; u < m.turbines.size(); ++u) {
     Impl::Device& d = m.devices[static_cast<size_t>(m.turbines[u])];
     const TurbineOutputs& t = c.turbines[u];
-    if (t.command == TurbineCommand::kStart) m.queue(d, "command", 1, "start", true);
-    if (t.command == TurbineCommand::kStop) m.queue(d, "command", 2, "stop", true);
-    if (t.command == TurbineCommand::kReset) m.queue(d, "command", 3, "reset", true);
-    if (t.setpoint_mw > 0) m.queue(d, "setpoint_mw", t.setpoint_mw, "setpoint_mw", false);
+    if (t.command == TurbineCommand::kStart) m.queue(d, d.command, 1, "start", true);
+    if (t.command == TurbineCommand::kStop) m.queue(d, d.command, 2, "stop", true);
+    if (t.command == TurbineCommand::kReset) m.queue(d, d.command, 3, "reset", true);
+    if (t.setpoint_mw > 0) m.queue(d, d.setpoint, t.setpoint_mw, "setpoint_mw", false);
   }
   for (std::size_t i = 0; i < m.pods.size(); ++i) {
     Impl::Device& d = m.devices[static_cast<size_t>(m.pods[i])];
     // The gateway's own fallback, set on first contact and again whenever a
     // read-back finds it lost (a restarted gateway): written only when it differs.
-    m.queue(d, "safe_cap_mw", m.pod_safe_cap_mw[i], "safe_cap_mw", false);
-    m.queue(d, "heartbeat_timeout_s", m.pod_heartbeat_timeout_s, "heartbeat_timeout_s", false);
-    if (c.pods[i].cap_mw > 0) m.queue(d, "cap_mw", c.pods[i].cap_mw, "cap_mw", false);
-    if (c.pods[i].floor_mw >= 0) m.queue(d, "floor_mw", c.pods[i].floor_mw, "floor_mw", false);
+    m.queue(d, d.safe_cap, m.pod_safe_cap_mw[i], "safe_cap_mw", false);
+    m.queue(d, d.heartbeat_timeout, m.pod_heartbeat_timeout_s, "heartbeat_timeout_s", false);
+    if (c.pods[i].cap_mw > 0) m.queue(d, d.cap, c.pods[i].cap_mw, "cap_mw", false);
+    if (c.pods[i].floor_mw >= 0) m.queue(d, d.floor, c.pods[i].floor_mw, "floor_mw", false);
   }
-  if (m.battery >= 0 && c.battery_enabled)
-    m.queue(m.devices[static_cast<size_t>(m.battery)], "setpoint_mw", c.battery_setpoint_mw,
-            "setpoint_mw", false);
+  if (m.battery >= 0 && c.battery_enabled) {
+    Impl::Device& battery = m.devices[static_cast<size_t>(m.battery)];
+    m.queue(battery, battery.setpoint, c.battery_setpoint_mw, "setpoint_mw", false);
+  }
   // Heartbeats: each device once per period, not every scan.
   for (Impl::Device& d : m.devices) {
     if (now_s < d.next_heartbeat_s) continue;
     d.next_heartbeat_s = now_s + m.options.heartbeat_period_s;
-    m.queue(d, "controller_heartbeat", ++d.heartbeat_out, "controller_heartbeat", true);
+    m.queue(d, d.controller_heartbeat, ++d.heartbeat_out, "controller_heartbeat", true);
   }
   m.run_phase(2, now_s);
 }
