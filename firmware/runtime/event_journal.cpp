@@ -108,4 +108,32 @@ void EventJournal::fault(double t_s, const std::string& line) {
   write("\"kind\":\"fault\",\"t_s\":" + number(t_s) + ",\"text\":" + json_quote(line));
 }
 
+void EventJournal::alarm(const fw::AlarmEvent& e) {
+  std::string f = "\"kind\":\"alarm\",\"t_s\":" + number(e.t_s) +
+                  ",\"action\":" + json_quote(fw::to_string(e.action));
+  if (e.id != fw::AlarmId::kCount) {
+    const fw::AlarmInfo& info = fw::alarm_info(e.id);
+    f += ",\"alarm\":" + json_quote(info.name) +
+         ",\"number\":" + std::to_string(static_cast<int>(e.id) + 1) +
+         ",\"priority\":" + json_quote(fw::to_string(info.priority)) +
+         ",\"state\":" + json_quote(fw::to_string(e.state)) +
+         ",\"first_out\":" + (e.first_out ? "true" : "false");
+  }
+  write(f);
+}
+
+void EventJournal::operator_write(double t_s, const std::string& client, const std::string& reg,
+                                  double old_value, double new_value, const std::string& note) {
+  write("\"kind\":\"operator_write\",\"t_s\":" + number(t_s) + ",\"client\":" + json_quote(client) +
+        ",\"register\":" + json_quote(reg) + ",\"old\":" + number(old_value) +
+        ",\"new\":" + number(new_value) + ",\"note\":" + json_quote(note));
+}
+
+void EventJournal::scada_refusal(double t_s, const std::string& client, const std::string& reg,
+                                 double value, int exception, const std::string& reason) {
+  write("\"kind\":\"scada_refusal\",\"t_s\":" + number(t_s) + ",\"client\":" + json_quote(client) +
+        ",\"register\":" + json_quote(reg) + ",\"value\":" + number(value) +
+        ",\"exception\":" + std::to_string(exception) + ",\"reason\":" + json_quote(reason));
+}
+
 }  // namespace runtime

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "fw/alarms.hpp"
 #include "fw/event_log.hpp"
 #include "hal/commands.hpp"
 
@@ -34,6 +35,13 @@ class EventJournal {
   void refusal(double t_s, const std::string& device, int index, const std::string& what,
                double value, const std::string& reason);
   void fault(double t_s, const std::string& line);
+  void alarm(const fw::AlarmEvent& e);
+  // The SCADA audit trail: every write, accepted (old and new value) or refused
+  // (the exception sent and why).
+  void operator_write(double t_s, const std::string& client, const std::string& reg,
+                      double old_value, double new_value, const std::string& note);
+  void scada_refusal(double t_s, const std::string& client, const std::string& reg, double value,
+                     int exception, const std::string& reason);
 
  private:
   void write(const std::string& fields);

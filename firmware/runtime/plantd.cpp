@@ -23,6 +23,9 @@
 #include "hal/commands.hpp"
 #include "hal/process_image.hpp"
 #include "modbus_io.hpp"
+#include "scada_image.hpp"
+#include "scada_server.hpp"
+#include "scada_writes.hpp"
 #include "service_notify.hpp"
 #include "sim/plant.hpp"
 #include "sim/scenario.hpp"
@@ -40,7 +43,7 @@ struct Options {
   int event_log_files = 5;
   bool sim = false, check_config = false;
   double speed = 1.0, duration_s = 0;
-  int port = 0;
+  int port = 0, scada_port = 0;
   double status_every_s = 10;
 };
 
@@ -50,10 +53,62 @@ void log_entry(const fw::LogEntry& e) {
 }
 
 // What the scan loop reports to beyond its log: the event journal (when asked
-// for) and systemd.
+// for) and systemd; and where it serves SCADA (port 0: not served).
 struct Service {
   runtime::EventJournal* journal = nullptr;
   runtime::ServiceNotifier notifier;
+  int scada_port = 0;
+};
+
+void log_alarm(const fw::AlarmEvent& e) {
+  if (e.id == fw::AlarmId::kCount) {
+    spdlog::warn("t={:.2f}s alarm {}", e.t_s, fw::to_string(e.action));
+    return;
+  }
+  const fw::AlarmInfo& info = fw::alarm_info(e.id);
+  const bool raised = e.action == fw::AlarmAction::kRaised;
+  spdlog::log(raised ? spdlog::level::warn : spdlog::level::info,
+              "t={:.2f}s alarm {} ({}, {}): {} -> {}{}", e.t_s, info.name,
+              static_cast<int>(e.id) + 1, fw::to_string(info.priority), fw::to_string(e.action),
+              fw::to_string(e.state), e.first_out ? " [first out]" : "");
+}
+
+// The SCADA server on the scan loop's io_context, and the audit of every write.
+struct Scada {
+  Scada(const site::Site& site, fw::Controller& controller, asio::io_context& io, int port,
+        Service& service, const double& now)
+      : image(site), writes(site, controller, settings) {
+    auto on_write = [this, &service, &now](const std::string& client_text, std::uint32_t client,
+                                           std::uint16_t address, const std::uint16_t* words,
+                                           int count) {
+      const double wall_s = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+      runtime::WriteOutcome o = writes.write(client, address, words, count, wall_s, now);
+      const std::string reg = o.register_name.empty() ? std::to_string(address) : o.register_name;
+      if (o.accepted) {
+        spdlog::info("SCADA write from {}: {} {:g} -> {:g} {}", client_text, reg, o.old_value,
+                     o.new_value, o.reason);
+        if (service.journal)
+          service.journal->operator_write(now, client_text, reg, o.old_value, o.new_value,
+                                          o.reason);
+      } else {
+        spdlog::warn("SCADA write from {} refused (exception {}): {} = {:g}: {}", client_text,
+                     o.exception, reg, o.new_value, o.reason);
+        if (service.journal)
+          service.journal->scada_refusal(now, client_text, reg, o.new_value, o.exception, o.reason);
+      }
+      return o;
+    };
+    server = std::make_unique<runtime::ScadaServer>(io, site.scada.bind, port,
+                                                    site.scada.max_clients, image, on_write);
+    spdlog::info("plantd: SCADA on {}:{}, writes from {}", site.scada.bind, server->port(),
+                 site.scada.write_allow.empty()
+                     ? std::string("no address")
+                     : fmt::format("{}", fmt::join(site.scada.write_allow, ", ")));
+  }
+  runtime::OperatorSettings settings;
+  runtime::ScadaImage image;
+  runtime::ScadaWrites writes;
+  std::unique_ptr<runtime::ScadaServer> server;
 };
 
 // The scan loop, whatever the backend. `clock` gives the time of scan n (and
@@ -70,6 +125,20 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
 
   asio::io_context io_context;
   asio::steady_timer timer(io_context);
+  double now = 0;  // the last scan's controller time
+  std::unique_ptr<Scada> scada;
+  if (service.scada_port > 0) {
+    try {
+      scada =
+          std::make_unique<Scada>(site, controller, io_context, service.scada_port, service, now);
+    } catch (const std::exception& e) {
+      spdlog::error("plantd: cannot serve SCADA on {}:{}: {}", site.scada.bind, service.scada_port,
+                    e.what());
+      return 1;
+    }
+  }
+  runtime::ShellCounters counters;
+  bool overran = false;
   asio::signal_set signals(io_context, SIGINT, SIGTERM);
   bool stopping = false;
   signals.async_wait([&](const std::error_code& ec, int signal) {
@@ -82,16 +151,31 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     if (service.journal) service.journal->lifecycle("stop on signal " + std::to_string(signal));
     stopping = true;
     timer.cancel();
+    io_context.stop();  // the SCADA server's connections would keep it running
   });
   long long scans = 0, overruns = 0;
   const Clock::time_point start = Clock::now();
   Clock::time_point deadline = start;
   std::function<void(const std::error_code&)> tick = [&](const std::error_code& ec) {
     if (stopping || ec == asio::error::operation_aborted) return;
-    const double now = clock(scans);
+    const double previous_s = now;
+    now = clock(scans);
     io.read(image, now);
-    controller.step(image, fw::OperatorInputs{}, now, commands);
+    fw::OperatorInputs op;
+    if (scada) {
+      scada->writes.take_requests(op);
+      op.import_limit_mw = scada->settings.import_limit_mw;
+      op.manual_shed_mw = scada->settings.manual_shed_mw;
+    }
+    op.scan_overrun = overran;
+    controller.step(image, op, now, commands);
     io.write(commands, now);
+    fw::AlarmManager& alarms = controller.alarms();
+    for (std::size_t k = 0; k < alarms.event_count(); ++k) {
+      log_alarm(alarms.event(k));
+      if (service.journal) service.journal->alarm(alarms.event(k));
+    }
+    alarms.clear_events();
     fw::EventLog& log = controller.log();
     for (std::size_t k = 0; k < log.size(); ++k) {
       log_entry(log.at(k));
@@ -122,16 +206,23 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
           st.units_starting, st.battery_target_mw, st.shed_mw);
     }
     ++scans;
+    counters.scans = static_cast<std::uint64_t>(scans);
+    counters.overruns = static_cast<std::uint64_t>(overruns);
+    if (scans > 1)
+      counters.curtailed_mwh += controller.status().shed_mw * (now - previous_s) / 3600;
+    if (scada) scada->image.update(image, controller, scada->settings, counters);
     if (duration_s > 0 && now >= duration_s) {
       stopping = true;
       signals.cancel();
+      io_context.stop();
       return;
     }
     // Absolute deadlines: a late scan is counted and the schedule skips ahead
     // rather than running scans back to back.
     deadline += period;
     const Clock::time_point wall = Clock::now();
-    if (wall > deadline + period) {
+    overran = wall > deadline + period;
+    if (overran) {
       ++overruns;
       spdlog::warn("scan overrun: {:.1f} ms late ({} so far)",
                    std::chrono::duration<double, std::milli>(wall - deadline).count(), overruns);
@@ -147,6 +238,17 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
   spdlog::info(
       "plantd: stopped after {} scans ({} overruns); mode {}, import {:.1f} MW, shed {:.1f} MW",
       scans, overruns, fw::to_string(st.mode), st.import_mw, st.shed_mw);
+  if (scada) {
+    const runtime::ScadaStats& s = scada->server->stats();
+    spdlog::info(
+        "plantd: SCADA served {} requests on {} connections ({} refused); writes {} accepted, {} "
+        "refused; {} values did not fit their register",
+        s.requests, s.connections, s.connections_refused, s.writes_accepted, s.writes_refused,
+        scada->image.encode_failures());
+  }
+  if (controller.alarms().events_dropped() > 0 || controller.log().dropped() > 0)
+    spdlog::warn("plantd: {} alarm events and {} log entries were overwritten before draining",
+                 controller.alarms().events_dropped(), controller.log().dropped());
   return 0;
 }
 
@@ -184,6 +286,7 @@ int run_sim(const Options& o, Service& service) {
     }
     return plant.time_s();
   };
+  service.scada_port = o.scada_port > 0 ? o.scada_port : site.scada.enabled ? site.scada.port : 0;
   return scan_loop(site, io, period_s / o.speed, o.duration_s, o.status_every_s, advance, nullptr,
                    service);
 }
@@ -214,6 +317,7 @@ int run_modbus(const Options& o, Service& service) {
   auto clock = [&](long long) {
     return o.speed * std::chrono::duration<double>(Clock::now() - start).count();
   };
+  service.scada_port = o.scada_port > 0 ? o.scada_port : site.scada.enabled ? site.scada.port : 0;
   const int rc = scan_loop(site, io, site.controller.scan_period_s / o.speed, o.duration_s,
                            o.status_every_s, clock, drain, service);
   const hal::ModbusIo::Counters c = io.counters();
@@ -254,6 +358,9 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--status-every-s", o.status_every_s, "Seconds between status lines in the log")
       ->check(CLI::Range(0.1, 86400.0));
+  app.add_option("--scada-port", o.scada_port,
+                 "Serve SCADA on this port (default: the site's [scada] port, when it has one)")
+      ->check(CLI::Range(1, 65535));
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   app.add_flag("--check-config", o.check_config,

@@ -199,6 +199,8 @@ ModbusIo::Impl::Impl(const site::Site& s, const ModbusIoOptions& o) : options(o)
       case DeviceKind::kPodGateway:
         pods.push_back(i);
         break;
+      case DeviceKind::kPlantController:
+        break;  // not a plant device
     }
     devices.push_back(std::move(d));
     // One connection per endpoint: the gateway ports, each device served

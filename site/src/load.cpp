@@ -295,6 +295,8 @@ LoadResult load_site_string(std::string_view toml_text, const std::string& path)
   read_battery(r, s);
   read_permit(r, s.permit);
   read_modbus(r, s);
+  read_scada(r, s.scada, s.grid.import_contract_mw);
+  read_alarms(r, s.alarms);
   read_controller(r, s.controller);
   r.finish();
 

@@ -20,7 +20,8 @@ std::string quote(const std::string& s) {
   return "\"" + s + "\"";
 }
 
-// Dotted quad only: host names would need a resolver at load time.
+}  // namespace
+
 bool is_ipv4(const std::string& s) {
   int parts = 0;
   std::size_t i = 0;
@@ -39,6 +40,8 @@ bool is_ipv4(const std::string& s) {
     ++i;
   }
 }
+
+namespace {
 
 bool is_device(const Site& s, const std::string& name) {
   if (name == "poi" || (name == "battery" && s.has_battery)) return true;

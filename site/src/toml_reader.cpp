@@ -255,6 +255,26 @@ bool TomlReader::numbers(std::string_view key, std::vector<double>& out, const R
   return true;
 }
 
+bool TomlReader::strings(std::string_view key, std::vector<std::string>& out, Need need) {
+  const toml::node* node = take(key, need);
+  if (node == nullptr) return need == Need::kOptional;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) {
+    type_error(key, *node, "an array of strings");
+    return false;
+  }
+  std::vector<std::string> values;
+  for (const toml::node& element : *array) {
+    if (!element.is_string()) {
+      type_error(key, element, "a string (in the array)");
+      return false;
+    }
+    values.push_back(*element.value<std::string>());
+  }
+  out = std::move(values);
+  return true;
+}
+
 bool TomlReader::integer(std::string_view key, int& out, const Range& range, Need need) {
   const toml::node* node = take(key, need);
   if (node == nullptr) return need == Need::kOptional;

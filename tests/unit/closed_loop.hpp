@@ -22,7 +22,8 @@ struct ClosedLoop {
   // One scan: read, step, write; then the plant runs to the next scan.
   void scan() {
     io.read(image, plant.time_s());
-    controller.step(image, fw::OperatorInputs{}, plant.time_s(), commands);
+    controller.step(image, op, plant.time_s(), commands);
+    op.manual_request = op.auto_request = false;  // one-shots
     io.write(commands, plant.time_s());
     controller.log().clear();
     io.clear_refusals();
@@ -40,6 +41,7 @@ struct ClosedLoop {
   hal::ProcessImage image;
   hal::Commands commands;
   fw::Controller controller;
+  fw::OperatorInputs op;  // held settings stay; one-shots are cleared after each scan
 };
 
 }  // namespace test

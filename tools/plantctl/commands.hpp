@@ -14,6 +14,8 @@ void add_config_commands(CLI::App& app);
 void add_scenario_commands(CLI::App& app);
 // `plantctl regs read|write|dump DEVICE [REGISTER [VALUE]] --config SITE`
 void add_regs_commands(CLI::App& app);
+// `plantctl status [--config SITE] [--host H] [--port P] [--watch [S]]`
+void add_status_commands(CLI::App& app);
 // `plantctl bench [--json OUT] [--only GROUPS] [--quick]`
 void add_bench_commands(CLI::App& app);
 

@@ -24,7 +24,13 @@ constexpr double kPeakForgetPuPerS = 0.0002;  // of the site's full power per se
 }  // namespace
 
 Controller::Impl::Impl(const site::Site& s, const PermitUsage& usage)
-    : site(s), cfg(site.controller), log(4096), supervisor(log), shed(site), permit(usage) {
+    : site(s),
+      cfg(site.controller),
+      log(4096),
+      alarms(s.alarms),
+      supervisor(log),
+      shed(site),
+      permit(usage) {
   int u = 0;
   for (const site::TurbineGroup& g : site.turbine_groups) {
     for (int k = 0; k < g.count; ++k, ++u) {

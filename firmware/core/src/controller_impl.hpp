@@ -64,6 +64,7 @@ struct Controller::Impl {
   void precompute_contingencies();
   void write_caps(hal::Commands& out);
   void account_permit();
+  void evaluate_alarms(const OperatorInputs& op);
 
   // Helpers.
   bool automatic() const;
@@ -83,6 +84,7 @@ struct Controller::Impl {
   const site::Site site;
   const site::ControllerSettings& cfg;
   EventLog log;
+  AlarmManager alarms;
   Supervisor supervisor;
   std::vector<TurbineMachine> machines;
   std::vector<UnitView> units;
@@ -93,6 +95,7 @@ struct Controller::Impl {
   Estimates est;
 
   double now = 0, dt = 0;
+  double import_limit_mw = 0;  // this scan's: the contract or the operator's lower limit
   bool adopted = false;
   double it_compute_mw = 0;
   double site_full_mw = 0;  // facility power with every pod computing

@@ -20,6 +20,12 @@ const ControllerStatus& Controller::status() const {
 EventLog& Controller::log() {
   return impl_->log;
 }
+AlarmManager& Controller::alarms() {
+  return impl_->alarms;
+}
+const AlarmManager& Controller::alarms() const {
+  return impl_->alarms;
+}
 const std::vector<double>& Controller::contingency_shed_mw() const {
   return impl_->contingency_mw;
 }
@@ -40,6 +46,10 @@ void Controller::step(const hal::ProcessImage& image, const OperatorInputs& op, 
   c.now = now_s;
   out.clear_one_shots();
   ++out.heartbeat;
+  const double contract_mw = c.site.grid.import_contract_mw;
+  c.import_limit_mw =
+      op.import_limit_mw > 0 ? std::min(op.import_limit_mw, contract_mw) : contract_mw;
+  c.status.import_limit_mw = c.import_limit_mw;
 
   c.estimate(image);
   c.supervise(op);
@@ -67,9 +77,51 @@ void Controller::step(const hal::ProcessImage& image, const OperatorInputs& op, 
     c.baseline_battery(out);
     c.baseline_restore();
   }
+  // The operator's manual shed level: a floor under the controller's own shed,
+  // released through the normal restoration when lowered.
+  if (op.manual_shed_mw > c.shed.target_mw())
+    c.shed.set_target_mw(std::min(op.manual_shed_mw, c.shed.sheddable_mw()));
   c.write_caps(out);
   c.account_permit();
+  c.evaluate_alarms(op);
   c.end_scan();
+}
+
+// Each alarm's condition this scan (fw/alarms.hpp has the catalogue).
+void Controller::Impl::evaluate_alarms(const OperatorInputs& op) {
+  const double nominal_hz = site.grid.nominal_frequency_hz;
+  const Mode mode = supervisor.mode();
+  bool unit_tripped = false, unit_lost = false, pod_lost = false;
+  for (const UnitView& v : units) {
+    unit_tripped |= v.comms_ok && v.status == hal::TurbineStatus::kTripped;
+    unit_lost |= !v.comms_ok;
+  }
+  for (int p = 0; p < shed.size() && !pod_lost; ++p)
+    pod_lost = !shed.answers(p);
+  constexpr double kKgPerShortTon = 907.18474;
+  const double nox_cap_kg = site.permit.nox_cap_short_tons_per_12_months * kKgPerShortTon;
+  auto set = [&](AlarmId id, bool condition) { alarms.set_condition(id, condition, now); };
+  set(AlarmId::kFrequencyLow, est.bus_hz_ok && est.bus_hz > 0 && est.bus_hz < nominal_hz - 0.5);
+  set(AlarmId::kFrequencyHigh, est.bus_hz_ok && est.bus_hz > nominal_hz + 0.5);
+  set(AlarmId::kGridLost, est.poi_ok && !est.connected);
+  set(AlarmId::kImportOverLimit, est.connected && est.import_ok && est.import_mw > import_limit_mw);
+  set(AlarmId::kEmergencyShed, mode == Mode::kEmergencyShed);
+  set(AlarmId::kUnderFrequencyShed, ufls_acted > 0);
+  set(AlarmId::kFailSafe, mode == Mode::kFailSafe);
+  set(AlarmId::kUnitTripped, unit_tripped);
+  set(AlarmId::kUnitCommsLost, unit_lost);
+  set(AlarmId::kPoiCommsLost, !est.poi_ok);
+  set(AlarmId::kMeterSuspect, est.meter_suspect);
+  set(AlarmId::kPodCommsLost, pod_lost);
+  set(AlarmId::kBatteryCommsLost, site.has_battery && !est.battery_ok);
+  set(AlarmId::kBatteryLow,
+      site.has_battery && est.battery_ok && est.soc_pu < cfg.battery_reserve_pu);
+  set(AlarmId::kStartBlockedByPermit, status.start_blocked_by_permit);
+  set(AlarmId::kNoxNearCap, nox_cap_kg > 0 && permit.nox_kg >= 0.9 * nox_cap_kg);
+  set(AlarmId::kManualMode, mode == Mode::kManual);
+  set(AlarmId::kManualShed, op.manual_shed_mw > 0);
+  set(AlarmId::kScanOverrun, op.scan_overrun);
+  alarms.update(now);
 }
 
 void Controller::Impl::write_caps(hal::Commands& out) {

@@ -122,7 +122,7 @@ void Controller::Impl::plant_dispatch(hal::Commands& out) {
     island_dispatch(out, cfg.island_reserve_pu);
     return;
   }
-  const double limit = site.grid.import_contract_mw - cfg.import_margin_mw;
+  const double limit = import_limit_mw - cfg.import_margin_mw;
   // Sustained need beyond the contract, counting the GPU load held back (turbines
   // start to give it back), and where the trend takes it within a start.
   const double held_back_mw = shed.target_mw() * (1 + overhead_pu + site.facility.cooling_pu);
@@ -257,7 +257,7 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
   const double f0 = site.grid.nominal_frequency_hz;
   const double raw_mw = est.import_mw + est.battery_mw;  // import without the battery
   const double ramp_mw = kRampUsePu * site.grid.import_ramp_limit_mw_per_min / 60.0 * dt;
-  const double limit = site.grid.import_contract_mw - cfg.import_margin_mw;
+  const double limit = import_limit_mw - cfg.import_margin_mw;
   battery_boost_mw = std::max(0.0, battery_boost_mw - battery_boost_mw * dt / kBoostReleaseS);
   if (!site.has_battery) {
     if (est.connected) import_target_mw = raw_mw;
@@ -276,7 +276,7 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
     // and a response lag late, and a training swing's edge is a step. Near the
     // contract this means less charging in the troughs, or discharging through them.
     raw_peak_mw = std::max(raw_mw, raw_peak_mw - kPeakForgetPuPerS * site_full_mw * dt);
-    cmd = std::max(cmd, raw_peak_mw - (site.grid.import_contract_mw - 0.5 * cfg.import_margin_mw));
+    cmd = std::max(cmd, raw_peak_mw - (import_limit_mw - 0.5 * cfg.import_margin_mw));
   } else {
     // Islanded: bridge what the units cannot carry, and answer frequency like a governor.
     const double units_mw = online_rating_mw() * (1 - cfg.island_reserve_pu);
@@ -306,8 +306,7 @@ void Controller::Impl::hold_limits(hal::Commands& out) {
                                   ? site.battery.power_mw - est.battery_mw
                                   : 0.0;
   if (est.connected) {
-    const double over_mw =
-        est.import_mw - site.grid.import_contract_mw + 0.5 * cfg.import_margin_mw;
+    const double over_mw = est.import_mw - import_limit_mw + 0.5 * cfg.import_margin_mw;
     if (over_mw > battery_left)
       shed_at_least(shed.target_mw() + (over_mw - battery_left) / (1 + overhead_pu), "contract");
   } else if (!est.connected && est.poi_ok) {

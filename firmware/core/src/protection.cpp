@@ -80,7 +80,7 @@ void Controller::Impl::precompute_contingencies() {
     if (est.connected) {
       // The grid takes the loss; only the contract limit is at stake, and the
       // battery covers that while units start: shed what the battery cannot.
-      need = est.import_mw + lost - (site.grid.import_contract_mw) - battery_mw;
+      need = est.import_mw + lost - import_limit_mw - battery_mw;
     } else {
       const double uncovered = lost - battery_mw - kGovernorShareBeforeNadir * governors;
       const double capacity_gap = est.load_mw - capacity - battery_mw;
@@ -133,7 +133,7 @@ void Controller::Impl::restore() {
                             units[u].ramp_mw_per_s * cfg.restore_delay_s);
     const bool battery_free = site.has_battery && est.battery_ok &&
                               est.soc_pu > site.battery.soc_min_pu + cfg.battery_reserve_pu;
-    margin_mw = (site.grid.import_contract_mw - cfg.import_margin_mw) - import_peak_mw + ramp_mw +
+    margin_mw = (import_limit_mw - cfg.import_margin_mw) - import_peak_mw + ramp_mw +
                 (battery_free ? std::max(0.0, site.battery.power_mw - est.battery_mw) : 0.0);
   } else {
     // Islanded: the units less their reserve, and the battery while it has charge.

@@ -32,14 +32,28 @@ std::string render_register_maps_markdown() {
       "- Refusals: exception 1 (illegal function), 2 (illegal data address), 3 (illegal data "
       "value: out of range, nothing changed), 6 (server device busy: not possible in the "
       "device's present state).\n\n";
-  for (const DeviceMap* m : all_maps()) {
+  std::vector<const DeviceMap*> maps = all_maps();
+  maps.push_back(&scada_map());
+  for (const DeviceMap* m : maps) {
     md += "## " + std::string(m->name) + "\n\n" + m->meaning + ".\n\n";
+    if (m == &scada_map())
+      md +=
+          "Served by plantd when the site file has a `[scada]` table (unit id 1, any unit id "
+          "answered alike). Reads are open to any client; writes only to the `write_allow` "
+          "addresses, within bounds, at most one per client per `min_write_interval_s`. A write "
+          "from an address not allowed gets exception 1, one out of bounds exception 3, one too "
+          "soon exception 6, one to a read-only register exception 2. Blocks marked `i < n` "
+          "repeat for each unit, priority class or alarm. docs/operations.md has the alarm "
+          "numbers.\n\n";
     md += "| table | address | name | type | scale | unit | access | meaning |\n";
     md += "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
     for (const Register& r : m->registers) {
       const int n = words(r.type);
       std::string address = std::to_string(r.address);
       if (n == 2) address += "-" + std::to_string(r.address + 1);
+      if (r.count > 1)
+        address += " + " + (r.stride == 1 ? std::string() : std::to_string(r.stride)) + "i (i < " +
+                   std::to_string(r.count) + ")";
       md += "| " + std::string(to_string(r.table)) + " | " + address + " | `" + r.name + "` | " +
             to_string(r.type) + " | " + scale_text(r.scale) + " | " + r.unit + " | " +
             to_string(r.access) + " | " + r.meaning + " |\n";

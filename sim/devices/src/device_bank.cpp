@@ -70,6 +70,8 @@ int DeviceBank::device_number(const DeviceId& d) const {
       return m.turbine_device(d.index);
     case DeviceKind::kPodGateway:
       return m.pod_device(d.index);
+    case DeviceKind::kPlantController:
+      break;  // not a plant device
   }
   return 0;
 }
@@ -136,6 +138,8 @@ double DeviceBank::value_of(int device, const Register& r) const {
       if (is(r, "setpoint_readback_mw") || is(r, "setpoint_mw")) return b.setpoint_mw();
       break;
     }
+    case DeviceKind::kPlantController:
+      break;  // not a plant device
   }
   return 0;
 }
@@ -218,6 +222,8 @@ std::uint8_t DeviceBank::apply(int device, const Register& r, double v) {
     case DeviceKind::kBattery:
       if (is(r, "setpoint_mw")) return exception_for(plant.battery_setpoint(v));
       break;
+    case DeviceKind::kPlantController:
+      break;  // not a plant device
   }
   return kIllegalAddress;
 }

@@ -6,17 +6,14 @@
 #include <array>
 
 #include "hal/device_addresses.hpp"
+#include "hal/mbap.hpp"
 
 namespace sim {
 
 namespace {
-constexpr std::size_t kHeaderBytes = 7;    // MBAP: transaction, protocol, length, unit
-constexpr std::size_t kMaxAduBytes = 260;  // Modbus TCP application data unit
+using hal::mbap::kHeaderBytes;
+using hal::mbap::kMaxAduBytes;
 constexpr std::uint8_t kGatewayTargetFailed = 0x0B;
-
-std::uint16_t be16(const std::uint8_t* p) {
-  return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
-}
 }  // namespace
 
 // One client connection: its own libmodbus context (a context is not thread-safe
@@ -65,16 +62,15 @@ class ModbusTcpServer::Session : public std::enable_shared_from_this<Session> {
   // kWait when a slow device's answer is due later: reading resumes after it.
   Next answer_buffered() {
     std::size_t at = 0;
-    while (buffered_ - at >= kHeaderBytes) {
+    while (true) {
       const std::uint8_t* f = buffer_.data() + at;
-      const std::uint16_t protocol = be16(&f[2]);
-      const std::uint16_t length = be16(&f[4]);  // unit id + PDU
-      if (protocol != 0 || length < 2 || kHeaderBytes - 1 + length > kMaxAduBytes) {
+      const long whole = hal::mbap::frame_bytes(f, buffered_ - at);
+      if (whole < 0) {
         ++server_.stats_.bad_frames;
         return Next::kClose;
       }
-      const std::size_t frame_bytes = kHeaderBytes - 1 + length;
-      if (buffered_ - at < frame_bytes) break;  // the rest is still on its way
+      if (whole == 0) break;  // the rest is still on its way
+      const auto frame_bytes = static_cast<std::size_t>(whole);
       if (!delay_served_ && delay_answer(at)) return Next::kWait;
       delay_served_ = false;
       std::copy(f, f + frame_bytes, frame_.begin());

@@ -150,6 +150,34 @@ struct Modbus {
   std::vector<ModbusDevice> devices;  // [[modbus.device]] overrides
 };
 
+// plantd's own Modbus TCP server for SCADA and HMIs (docs/operations.md). Reads
+// are open to any client that can connect; writes only to `write_allow`.
+struct Scada {
+  bool enabled = false;  // a [scada] table is present
+  std::string bind = "127.0.0.1";
+  int port = 1501;  // beside the device ports (1502 on); 502 needs privileges
+  int max_clients = 64;
+  // Client addresses allowed to write: IPv4 addresses or CIDR blocks ("10.1.0.0/16").
+  std::vector<std::string> write_allow;
+  // At most one accepted write per client per this interval: a stuck HMI button
+  // or a runaway script cannot hammer the plant's set-points.
+  double min_write_interval_s = 1.0;
+  // Bounds of the operator's import limit; the upper bound is the contract.
+  double import_limit_min_mw = 0;
+  // Bound of the operator's manual shed, of the site's IT compute power.
+  double manual_shed_max_pu = 0.5;
+};
+
+// Alarm handling (ISA-18.2 / EEMUA 191). Defaults: docs/operations.md.
+struct Alarms {
+  // More annunciated alarms than this within flood_window_s is a flood (ISA-18.2:
+  // 10 alarms in 10 minutes per operator); during it, new medium- and
+  // low-priority alarms are suppressed and counted.
+  int flood_alarms = 10;
+  double flood_window_s = 600;
+  double max_shelve_s = 8 * 3600;  // one shift
+};
+
 // The site controller's tuning. Defaults cite their source in docs/configuration.md.
 enum class ControllerKind { kPlant, kBaseline };
 
@@ -191,6 +219,8 @@ struct Site {
   Battery battery;
   Permit permit;
   Modbus modbus;
+  Scada scada;
+  Alarms alarms;
   ControllerSettings controller;
 
   int turbine_count() const;

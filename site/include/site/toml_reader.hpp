@@ -100,6 +100,8 @@ class TomlReader {
   bool numbers(std::string_view key, std::vector<double>& out, const Range& range,
                Need need = Need::kOptional);
   bool string(std::string_view key, std::string& out, Need need = Need::kOptional);
+  // An array of strings (may be empty).
+  bool strings(std::string_view key, std::vector<std::string>& out, Need need = Need::kOptional);
   bool boolean(std::string_view key, bool& out, Need need = Need::kOptional);
   template <typename E>
   bool choice(std::string_view key, E& out, const Choices<E>& choices,

@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "fw/alarms.hpp"
 #include "fw/event_log.hpp"
 #include "fw/supervisor.hpp"
 #include "fw/turbine_machine.hpp"
@@ -21,10 +22,17 @@
 
 namespace fw {
 
-// Requests from the operator (SCADA/HMI, or a scenario), read once per scan.
+// Requests from the operator (SCADA/HMI, or a scenario), read once per scan. The
+// shell validates them against the site's [scada] bounds before they get here.
 struct OperatorInputs {
-  bool manual_request = false;
-  bool auto_request = false;
+  bool manual_request = false;  // one-shot
+  bool auto_request = false;    // one-shot
+  // Held settings: a lower import limit than the contract (0: the contract), and
+  // a level of GPU load to hold back whatever the controller's own need.
+  double import_limit_mw = 0;
+  double manual_shed_mw = 0;
+  // Not the operator's: the shell's own health, for the scan-overrun alarm.
+  bool scan_overrun = false;
 };
 
 // Permit usage carried in from before this run (persistence comes later).
@@ -44,8 +52,9 @@ struct ControllerStatus {
   double battery_target_mw = 0;
   int units_online = 0;
   int units_starting = 0;
-  double nox_kg = 0;    // permit usage, rolling, including this run
-  int ufls_stages = 0;  // stages that have acted
+  double import_limit_mw = 0;  // in force: the contract or the operator's lower limit
+  double nox_kg = 0;           // permit usage, rolling, including this run
+  int ufls_stages = 0;         // stages that have acted
   bool start_blocked_by_permit = false;
 };
 
@@ -61,6 +70,10 @@ class Controller {
 
   const ControllerStatus& status() const;
   EventLog& log();
+  // The alarms. Operator actions (acknowledge, shelve) are taken between scans,
+  // stamped with the time of the last scan; the step raises and clears.
+  AlarmManager& alarms();
+  const AlarmManager& alarms() const;
   // Shed amount (MW of IT power) kept ready per credible contingency:
   // index 0 is the loss of the grid, 1 + u the loss of unit u.
   const std::vector<double>& contingency_shed_mw() const;

@@ -23,7 +23,8 @@ enum class Table : std::uint8_t { kHolding, kInput };
 enum class Type : std::uint8_t { kU16, kI16, kU32, kI32 };
 enum class Access : std::uint8_t { kRead, kReadWrite, kWrite };
 
-enum class DeviceKind : std::uint8_t { kPoi, kTurbine, kPodGateway, kBattery };
+// kPlantController is plantd itself, served to SCADA (scada_map.cpp).
+enum class DeviceKind : std::uint8_t { kPoi, kTurbine, kPodGateway, kBattery, kPlantController };
 
 // One bit of a status or command word.
 struct Bit {
@@ -42,6 +43,13 @@ struct Register {
   Access access;
   const char* meaning;
   std::vector<Bit> bits;  // for status and command words; empty otherwise
+  // A register repeated for each of up to `count` items (units, classes, alarms),
+  // item i at address + i * stride.
+  std::uint16_t count = 1;
+  std::uint16_t stride = 0;
+  std::uint16_t address_of(int item) const {
+    return static_cast<std::uint16_t>(address + item * stride);
+  }
 };
 
 struct DeviceMap {
@@ -53,7 +61,12 @@ struct DeviceMap {
 };
 
 const DeviceMap& device_map(DeviceKind kind);
+// The plant's devices (not plantd's own map).
 const std::vector<const DeviceMap*>& all_maps();
+// plantd's map for SCADA and HMIs (docs/operations.md).
+const DeviceMap& scada_map();
+// Holding and input registers the SCADA map spans (its highest address + 1).
+constexpr int kScadaRegisters = 1300;
 const char* to_string(Table t);
 const char* to_string(Type t);
 const char* to_string(Access a);

@@ -1,0 +1,56 @@
+// The [scada] section (plantd's own Modbus TCP server) and the [alarms] section.
+// docs/configuration.md documents both.
+#include <algorithm>
+#include <string>
+
+#include "sections.hpp"
+
+namespace site {
+namespace {
+
+// "a.b.c.d" or "a.b.c.d/n" with n in 0..32.
+bool is_ipv4_block(const std::string& s) {
+  const std::size_t slash = s.find('/');
+  if (slash == std::string::npos) return is_ipv4(s);
+  const std::string bits = s.substr(slash + 1);
+  if (bits.empty() || bits.size() > 2 || bits.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  return is_ipv4(s.substr(0, slash)) && std::stoi(bits) <= 32;
+}
+
+}  // namespace
+
+void read_scada(TomlReader& root, Scada& sc, double import_contract_mw) {
+  auto t = root.table("scada");
+  if (!t) return;
+  sc.enabled = true;
+  if (t->string("bind", sc.bind) && !is_ipv4(sc.bind))
+    t->error("bind",
+             "must be an IPv4 address such as \"127.0.0.1\" (or \"0.0.0.0\" for every "
+             "interface); found \"" +
+                 sc.bind + "\"");
+  t->integer("port", sc.port, Range::closed(1, 65535));
+  t->integer("max_clients", sc.max_clients, Range::closed(1, 1000));
+  if (t->strings("write_allow", sc.write_allow))
+    for (const std::string& a : sc.write_allow)
+      if (!is_ipv4_block(a))
+        t->error("write_allow", "\"" + a +
+                                    "\" is neither an IPv4 address (\"10.1.2.3\") nor a CIDR "
+                                    "block (\"10.1.0.0/16\")");
+  t->number("min_write_interval_s", sc.min_write_interval_s, Range::closed(0, 3600));
+  t->number("import_limit_min_mw", sc.import_limit_min_mw,
+            Range::closed(0, std::max(0.0, import_contract_mw)));
+  t->number("manual_shed_max_pu", sc.manual_shed_max_pu, Range::closed(0, 1));
+  t->finish();
+}
+
+void read_alarms(TomlReader& root, Alarms& a) {
+  auto t = root.table("alarms");
+  if (!t) return;
+  t->integer("flood_alarms", a.flood_alarms, Range::closed(2, 1000));
+  t->number("flood_window_s", a.flood_window_s, Range::closed(10, 86400));
+  t->number("max_shelve_s", a.max_shelve_s, Range::closed(60, 65535));  // one register
+  t->finish();
+}
+
+}  // namespace site
