@@ -98,8 +98,15 @@ struct Scada {
       }
       return o;
     };
-    server = std::make_unique<runtime::ScadaServer>(io, site.scada.bind, port,
-                                                    site.scada.max_clients, image, on_write);
+    auto on_refusal = [&service, &now](const std::string& client_text, const std::string& what,
+                                       int exception) {
+      spdlog::warn("SCADA request from {} refused (exception {}): {}", client_text, exception,
+                   what);
+      if (service.journal)
+        service.journal->scada_refusal(now, client_text, what, 0, exception, "not served");
+    };
+    server = std::make_unique<runtime::ScadaServer>(
+        io, site.scada.bind, port, site.scada.max_clients, image, on_write, on_refusal);
     spdlog::info("plantd: SCADA on {}:{}, writes from {}", site.scada.bind, server->port(),
                  site.scada.write_allow.empty()
                      ? std::string("no address")

@@ -95,12 +95,18 @@ class ScadaServer::Session : public std::enable_shared_from_this<Session> {
         return;
       }
       default:
-        ++stats.exceptions;
-        modbus_reply_exception(ctx_, adu, MODBUS_EXCEPTION_ILLEGAL_FUNCTION);
+        refuse(adu, "function " + std::to_string(pdu[0]) + " (served: 3, 4, 6, 16)",
+               MODBUS_EXCEPTION_ILLEGAL_FUNCTION);
         return;
     }
-    ++stats.exceptions;  // a write whose PDU does not add up
-    modbus_reply_exception(ctx_, adu, MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE);
+    refuse(adu, "function " + std::to_string(pdu[0]) + " with a malformed PDU",
+           MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE);
+  }
+
+  void refuse(const std::uint8_t* adu, const std::string& what, int exception) {
+    ++server_.stats_.exceptions;
+    modbus_reply_exception(ctx_, adu, static_cast<unsigned>(exception));
+    server_.on_refusal_(client_text_, what, exception);
   }
 
   void write(const std::uint8_t* adu, int length, std::uint16_t address, int count,
@@ -132,8 +138,11 @@ class ScadaServer::Session : public std::enable_shared_from_this<Session> {
 };
 
 ScadaServer::ScadaServer(asio::io_context& io, const std::string& bind, int port, int max_clients,
-                         ScadaImage& image, WriteHandler on_write)
-    : acceptor_(io), max_clients_(max_clients), on_write_(std::move(on_write)) {
+                         ScadaImage& image, WriteHandler on_write, RefusalHandler on_refusal)
+    : acceptor_(io),
+      max_clients_(max_clients),
+      on_write_(std::move(on_write)),
+      on_refusal_(std::move(on_refusal)) {
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(bind),
                                          static_cast<unsigned short>(port));
   acceptor_.open(endpoint.protocol());

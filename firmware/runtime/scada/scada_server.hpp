@@ -35,9 +35,14 @@ class ScadaServer {
       std::function<WriteOutcome(const std::string& client_text, std::uint32_t client,
                                  std::uint16_t address, const std::uint16_t* words, int count)>;
 
+  // A request refused before any register is looked at (a function code the map
+  // does not serve, a write whose PDU does not add up): for the audit.
+  using RefusalHandler = std::function<void(const std::string& client_text,
+                                            const std::string& what, int exception)>;
+
   // Throws std::system_error when the address cannot be bound.
   ScadaServer(asio::io_context& io, const std::string& bind, int port, int max_clients,
-              ScadaImage& image, WriteHandler on_write);
+              ScadaImage& image, WriteHandler on_write, RefusalHandler on_refusal);
   ~ScadaServer();
   ScadaServer(const ScadaServer&) = delete;
   ScadaServer& operator=(const ScadaServer&) = delete;
@@ -53,6 +58,7 @@ class ScadaServer {
   int port_ = 0;
   int max_clients_;
   WriteHandler on_write_;
+  RefusalHandler on_refusal_;
   modbus_mapping_t* read_mapping_ = nullptr;   // points at the image's tables
   modbus_mapping_t* write_mapping_ = nullptr;  // scratch, for echoing accepted writes
   ScadaStats stats_;
