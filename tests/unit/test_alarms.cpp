@@ -2,6 +2,9 @@
 // return to normal, shelving, suppression by design, floods and first-out.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "fw/alarms.hpp"
@@ -181,4 +184,24 @@ TEST_CASE("alarm events beyond the ring's capacity are counted, not lost silentl
   }
   CHECK(m.event_count() == 256);
   CHECK(m.events_dropped() == 2 * 300 - 256);  // each cycle: raised, cleared
+}
+
+TEST_CASE("docs/alarms.md is generated from the catalogue", "[alarms][docs]") {
+  std::ifstream in(std::string(PLANT_SOURCE_DIR) + "/docs/alarms.md");
+  std::stringstream committed;
+  committed << in.rdbuf();
+  INFO("regenerate with: build/ci/tools/statedoc/statedoc --alarms > docs/alarms.md");
+  CHECK(committed.str() == fw::render_alarm_catalogue_markdown());
+}
+
+TEST_CASE("every alarm in the catalogue has a unique name, a priority and delays", "[alarms]") {
+  for (int i = 0; i < fw::kAlarmCount; ++i) {
+    const fw::AlarmInfo& a = fw::alarm_info(static_cast<AlarmId>(i));
+    INFO(a.name);
+    CHECK(a.on_delay_s >= 0);
+    CHECK(a.off_delay_s >= 0);
+    CHECK(std::string(a.response).size() > 10);
+    for (int j = 0; j < i; ++j)
+      CHECK(std::string(a.name) != fw::alarm_info(static_cast<AlarmId>(j)).name);
+  }
 }

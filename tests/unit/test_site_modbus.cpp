@@ -143,3 +143,32 @@ TEST_CASE("a safe cap the gateways would refuse is an error", "[site][modbus]") 
   CHECK(e[0].key == "modbus.pod_safe_cap_pu");
   CHECK_THAT(e[0].message, Catch::Contains("min_cap_w_per_gpu (0.4 of compute)"));
 }
+
+TEST_CASE("[scada] and [alarms] are read and checked, each problem at its line", "[site][scada]") {
+  const site::Site ok = test::load(test::island_site_toml(
+      2, "droop",
+      "[scada]\nbind = \"0.0.0.0\"\nport = 1600\nwrite_allow = [\"10.0.0.0/8\", \"127.0.0.1\"]\n"
+      "import_limit_min_mw = 40\n[alarms]\nflood_alarms = 20\n"));
+  CHECK(ok.scada.enabled);
+  CHECK(ok.scada.port == 1600);
+  CHECK(ok.scada.write_allow.size() == 2);
+  CHECK(ok.scada.import_limit_min_mw == 40);
+  CHECK(ok.alarms.flood_alarms == 20);
+  CHECK_FALSE(test::load(test::island_site_toml(2, "droop")).scada.enabled);
+
+  const std::string toml = test::island_site_toml(
+      2, "droop",
+      "[scada]\nbind = \"control-room\"\nwrite_allow = [\"10.0.0.0/33\", \"host\", 7]\n"
+      "import_limit_min_mw = 101\n[alarms]\nmax_shelve_s = 100000\n");
+  site::LoadResult r = site::load_site_string(toml, "x.toml");
+  std::vector<std::string> keys;
+  for (const auto& d : r.errors)
+    keys.push_back(d.key);
+  INFO(r.errors.size());
+  CHECK(keys == std::vector<std::string>{"scada.bind", "scada.write_allow",
+                                         "scada.import_limit_min_mw", "alarms.max_shelve_s"});
+  for (const auto& d : r.errors)
+    CHECK(d.line > 0);
+  // import_limit_min_mw is bounded by the contract (100 MW here).
+  CHECK_THAT(r.errors[2].message, Catch::Contains("100"));
+}

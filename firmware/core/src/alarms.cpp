@@ -10,9 +10,11 @@ using P = AlarmPriority;
 
 // Indexed by AlarmId.
 const AlarmInfo kCatalogue[kAlarmCount] = {
-    {"frequency_low", P::kUrgent, 0.5, 5, "site bus frequency below 59.5 Hz",
+    {"frequency_low", P::kUrgent, 0.5, 5,
+     "site bus frequency more than 0.5 Hz below nominal (59.5 Hz on a 60 Hz grid)",
      "check that units and battery are picking up load and that GPU load is being shed"},
-    {"frequency_high", P::kHigh, 0.5, 5, "site bus frequency above 60.5 Hz",
+    {"frequency_high", P::kHigh, 0.5, 5,
+     "site bus frequency more than 0.5 Hz above nominal (60.5 Hz on a 60 Hz grid)",
      "check for a load rejection; units should be unloading"},
     {"grid_lost", P::kUrgent, 0, 5,
      "grid breaker open or utility supply dead: the site is islanded",

@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "site/site.hpp"
 
@@ -66,6 +67,8 @@ struct AlarmInfo {
 };
 
 const AlarmInfo& alarm_info(AlarmId id);
+// docs/alarms.md, from the catalogue.
+std::string render_alarm_catalogue_markdown();
 const char* to_string(AlarmPriority p);
 const char* to_string(AlarmState s);
 
