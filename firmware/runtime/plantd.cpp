@@ -9,6 +9,9 @@
 // virtual time per scan, and scans come every period / --speed of wall time.
 // Over Modbus, --speed N runs the controller's clock N times the wall clock, for
 // a bench or CI whose plantsim serves at the same speed.
+//
+// With a [scada] table (or --scada-port), plantd also serves its own Modbus TCP
+// map to SCADA and HMIs on the same io_context, between scans (docs/operations.md).
 #include <asio.hpp>
 #include <chrono>
 #include <cstdio>
@@ -117,6 +120,11 @@ struct Scada {
   runtime::ScadaWrites writes;
   std::unique_ptr<runtime::ScadaServer> server;
 };
+
+int scada_port(const Options& o, const site::Site& site) {
+  if (o.scada_port > 0) return o.scada_port;
+  return site.scada.enabled ? site.scada.port : 0;
+}
 
 // The scan loop, whatever the backend. `clock` gives the time of scan n (and
 // moves a simulated plant along to it); `drain` logs a backend's own faults.
@@ -293,7 +301,7 @@ int run_sim(const Options& o, Service& service) {
     }
     return plant.time_s();
   };
-  service.scada_port = o.scada_port > 0 ? o.scada_port : site.scada.enabled ? site.scada.port : 0;
+  service.scada_port = scada_port(o, site);
   return scan_loop(site, io, period_s / o.speed, o.duration_s, o.status_every_s, advance, nullptr,
                    service);
 }
@@ -324,7 +332,7 @@ int run_modbus(const Options& o, Service& service) {
   auto clock = [&](long long) {
     return o.speed * std::chrono::duration<double>(Clock::now() - start).count();
   };
-  service.scada_port = o.scada_port > 0 ? o.scada_port : site.scada.enabled ? site.scada.port : 0;
+  service.scada_port = scada_port(o, site);
   const int rc = scan_loop(site, io, site.controller.scan_period_s / o.speed, o.duration_s,
                            o.status_every_s, clock, drain, service);
   const hal::ModbusIo::Counters c = io.counters();

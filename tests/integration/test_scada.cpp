@@ -86,9 +86,10 @@ struct Plantd {
 
 }  // namespace
 
-TEST_CASE("SCADA writes: accepted ones take effect and are audited, each refusal has its "
-          "exception",
-          "[integration][scada]") {
+TEST_CASE(
+    "SCADA writes: accepted ones take effect and are audited, each refusal has its "
+    "exception",
+    "[integration][scada]") {
   Plantd p("writes", "\"127.0.0.1\"");
   p.wait_scans(5);
   CHECK(p.read("mode") == 1);  // GridParallel
@@ -131,6 +132,17 @@ TEST_CASE("SCADA writes: accepted ones take effect and are audited, each refusal
   p.wait_scans(1);
   CHECK(p.read("alarm_state", manual_shed - 1) == 2);  // acked
 
+  // Manual on request, and back.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  REQUIRE(p.write("mode_request", 2) == 0);
+  p.wait_scans(2);
+  CHECK(p.read("mode") == 7);          // Manual
+  CHECK(p.read("mode_request") == 0);  // write-only: reads back 0
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  REQUIRE(p.write("mode_request", 1) == 0);
+  p.wait_scans(2);
+  CHECK(p.read("mode") != 7);
+
   // `plantctl status` over the same map.
   int status = -1;
   const std::string out = proc::run_command(
@@ -154,15 +166,18 @@ TEST_CASE("SCADA writes: accepted ones take effect and are audited, each refusal
   CHECK(j.find("\"register\":\"9\",\"value\":0.000,\"exception\":2") != std::string::npos);
   CHECK(j.find("\"kind\":\"alarm\",") != std::string::npos);
   CHECK(j.find("\"action\":\"acknowledged\",\"alarm\":\"manual_shed\"") != std::string::npos);
-  CHECK(proc::occurrences(j, "\"kind\":\"operator_write\"") == 3);
+  CHECK(proc::occurrences(j, "\"kind\":\"operator_write\"") == 5);
+  CHECK(j.find("\"from\":\"GridParallel\",\"to\":\"Manual\",\"event\":\"ManualRequest\"") !=
+        std::string::npos);
   CHECK(j.find("\"register\":\"function 5 (served: 3, 4, 6, 16)\",\"value\":0.000,"
                "\"exception\":1") != std::string::npos);
   CHECK(proc::occurrences(j, "\"kind\":\"scada_refusal\"") == 5);
 }
 
-TEST_CASE("a SCADA write from an address not in write_allow is refused with exception 1 and "
-          "audited",
-          "[integration][scada]") {
+TEST_CASE(
+    "a SCADA write from an address not in write_allow is refused with exception 1 and "
+    "audited",
+    "[integration][scada]") {
   Plantd p("allow", "\"10.20.0.0/16\"");
   p.wait_scans(3);
   CHECK(p.read("mode") == 1);  // reads are open to every client

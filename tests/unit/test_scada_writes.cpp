@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "alloc_counter.hpp"
 #include "closed_loop.hpp"
 #include "hal/registers.hpp"
 #include "scada_image.hpp"
@@ -180,4 +181,8 @@ TEST_CASE("the SCADA image serves the controller's state as the map encodes it",
   const hal::regs::Register& limit = *map.find("import_limit_mw");
   CHECK(hal::regs::decode(limit, &image.holding()[limit.address]) == Approx(110));
   CHECK(image.encode_failures() == 0);
+  // Filled after every scan: no heap allocation.
+  const long before = alloc_counter::allocations();
+  image.update(loop.image, loop.controller, settings, counters);
+  CHECK(alloc_counter::allocations() == before);
 }
