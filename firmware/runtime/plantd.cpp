@@ -35,13 +35,16 @@
 #include "sim/scenario_player.hpp"
 #include "sim_io.hpp"
 #include "site/load.hpp"
+#include "state_keeper.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-  std::string config, scenario, log_level = "info", host, event_log;
+  std::string config, scenario, log_level = "info", host, event_log, state_file;
+  double save_interval_s = 10;
+  bool init_state = false;
   double event_log_max_mb = 10;
   int event_log_files = 5;
   bool sim = false, check_config = false;
@@ -61,6 +64,8 @@ struct Service {
   runtime::EventJournal* journal = nullptr;
   runtime::ServiceNotifier notifier;
   int scada_port = 0;
+  std::string state_file;  // empty: counters are not kept across runs
+  double save_interval_s = 10;
 };
 
 void log_alarm(const fw::AlarmEvent& e) {
@@ -133,7 +138,19 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
               const std::function<void(double)>& drain, Service& service) {
   hal::ProcessImage image(site);
   hal::Commands commands(site);
-  fw::Controller controller(site, fw::PermitUsage{});
+  runtime::ShellCounters counters;
+  std::unique_ptr<runtime::StateKeeper> keeper;
+  fw::PermitUsage usage;
+  if (!service.state_file.empty()) {
+    keeper = std::make_unique<runtime::StateKeeper>(service.state_file, site,
+                                                    service.save_interval_s, service.journal);
+    const runtime::StateLoad& loaded = keeper->restore();
+    usage = loaded.state.usage;
+    counters.curtailed_mwh = loaded.state.curtailed_mwh;
+  } else {
+    spdlog::warn("plantd: no --state-file: permit counters start from zero and are not kept");
+  }
+  fw::Controller controller(site, usage);
   const double period_s = site.controller.scan_period_s;
   const auto period =
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(period_wall_s));
@@ -152,8 +169,7 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
       return 1;
     }
   }
-  runtime::ShellCounters counters;
-  bool overran = false;
+  bool overran = false, state_not_kept = false;
   asio::signal_set signals(io_context, SIGINT, SIGTERM);
   bool stopping = false;
   signals.async_wait([&](const std::error_code& ec, int signal) {
@@ -169,6 +185,7 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     io_context.stop();  // the SCADA server's connections would keep it running
   });
   long long scans = 0, overruns = 0;
+  double max_late_ms = 0;
   const Clock::time_point start = Clock::now();
   Clock::time_point deadline = start;
   std::function<void(const std::error_code&)> tick = [&](const std::error_code& ec) {
@@ -183,7 +200,10 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
       op.manual_shed_mw = scada->settings.manual_shed_mw;
     }
     op.scan_overrun = overran;
+    op.state_not_kept = state_not_kept;
     controller.step(image, op, now, commands);
+    // Counted starts and stops reach the disk before the commands go out.
+    if (keeper) state_not_kept = keeper->after_step(controller, counters.curtailed_mwh, now);
     io.write(commands, now);
     fw::AlarmManager& alarms = controller.alarms();
     for (std::size_t k = 0; k < alarms.event_count(); ++k) {
@@ -236,6 +256,10 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     // rather than running scans back to back.
     deadline += period;
     const Clock::time_point wall = Clock::now();
+    // From this scan's due time to its end: an overrun is a scan that ended more
+    // than two periods after it was due.
+    max_late_ms = std::max(
+        max_late_ms, std::chrono::duration<double, std::milli>(wall - (deadline - period)).count());
     overran = wall > deadline + period;
     if (overran) {
       ++overruns;
@@ -249,10 +273,12 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
   timer.expires_at(deadline);
   timer.async_wait(tick);
   io_context.run();
+  if (keeper) keeper->stop(controller, counters.curtailed_mwh, now);
   const fw::ControllerStatus& st = controller.status();
   spdlog::info(
-      "plantd: stopped after {} scans ({} overruns); mode {}, import {:.1f} MW, shed {:.1f} MW",
-      scans, overruns, fw::to_string(st.mode), st.import_mw, st.shed_mw);
+      "plantd: stopped after {} scans ({} overruns, the latest scan ended {:.1f} ms after it was "
+      "due); mode {}, import {:.1f} MW, shed {:.1f} MW",
+      scans, overruns, max_late_ms, fw::to_string(st.mode), st.import_mw, st.shed_mw);
   if (scada) {
     const runtime::ScadaStats& s = scada->server->stats();
     spdlog::info(
@@ -353,6 +379,26 @@ int check_config(const Options& o) {
   return 0;
 }
 
+// --init-state: a zero state file for a new installation.
+int init_state(const Options& o) {
+  if (o.state_file.empty()) {
+    std::fprintf(stderr, "plantd: --init-state needs --state-file FILE\n");
+    return 2;
+  }
+  site::LoadResult loaded = site::load_site_file(o.config);
+  for (const auto& d : loaded.errors)
+    std::fprintf(stderr, "%s\n", d.str().c_str());
+  if (!loaded.errors.empty()) return 1;
+  std::string error;
+  if (!runtime::StateFile(o.state_file, *loaded.site).init(error)) {
+    std::fprintf(stderr, "plantd: %s\n", error.c_str());
+    return 1;
+  }
+  std::printf("%s: every counter at zero for site %s\n", o.state_file.c_str(),
+              loaded.site->name.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -376,6 +422,14 @@ int main(int argc, char** argv) {
   app.add_option("--scada-port", o.scada_port,
                  "Serve SCADA on this port (default: the site's [scada] port, when it has one)")
       ->check(CLI::Range(1, 65535));
+  app.add_option("--state-file", o.state_file,
+                 "Keep the permit counters, run hours and curtailed energy in this file across "
+                 "restarts (written atomically, checksummed)");
+  app.add_option("--save-interval-s", o.save_interval_s,
+                 "Save the counters at least this often (and at every start or stop)")
+      ->check(CLI::Range(0.1, 3600.0));
+  app.add_flag("--init-state", o.init_state,
+               "Create --state-file with every counter at zero (a new installation) and exit");
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   app.add_flag("--check-config", o.check_config,
@@ -396,7 +450,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (o.check_config) return check_config(o);
+  if (o.init_state) return init_state(o);
   Service service;
+  service.state_file = o.state_file;
+  service.save_interval_s = o.save_interval_s;
   std::unique_ptr<runtime::EventJournal> journal;
   if (!o.event_log.empty()) {
     try {

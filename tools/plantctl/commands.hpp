@@ -16,6 +16,8 @@ void add_scenario_commands(CLI::App& app);
 void add_regs_commands(CLI::App& app);
 // `plantctl status [--config SITE] [--host H] [--port P] [--watch [S]]`
 void add_status_commands(CLI::App& app);
+// `plantctl campaign run|merge`: fault campaigns, sharded
+void add_campaign_commands(CLI::App& app);
 // `plantctl bench [--json OUT] [--only GROUPS] [--quick]`
 void add_bench_commands(CLI::App& app);
 

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   plantctl::add_scenario_commands(app);
   plantctl::add_regs_commands(app);
   plantctl::add_status_commands(app);
+  plantctl::add_campaign_commands(app);
   plantctl::add_bench_commands(app);
   try {
     app.parse(argc, argv);

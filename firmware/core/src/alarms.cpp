@@ -56,6 +56,11 @@ const AlarmInfo kCatalogue[kAlarmCount] = {
      "set the manual shed level to 0 when it is no longer needed"},
     {"scan_overrun", P::kLow, 0, 60, "a controller scan ran later than one scan period",
      "check the control PC's load"},
+    {"state_not_kept", P::kHigh, 0, 60,
+     "the permit counters could not be restored at start (conservative values in force) or "
+     "cannot be saved",
+     "see plantd's log: restore the state file from a backup, free the disk, or initialise "
+     "the file on a new installation"},
 };
 
 // Which alarm's activity hides another's raise (a consequence, not a new fault).

@@ -23,6 +23,14 @@ constexpr double kStartAckS = 5;              // a unit that has not left Off by
 constexpr double kPeakForgetPuPerS = 0.0002;  // of the site's full power per second
 }  // namespace
 
+double full_fuel_nox_kg_per_h(const site::Site& site) {
+  double kg = 0;
+  for (const site::TurbineGroup& g : site.turbine_groups)
+    kg += g.count * g.rating_mw * g.heat_rate_btu_per_kwh * kBtuPerKwhToMmbtuPerMwh *
+          nox_kg_per_mmbtu(g.nox_ppm);
+  return kg;
+}
+
 Controller::Impl::Impl(const site::Site& s, const PermitUsage& usage)
     : site(s),
       cfg(site.controller),
@@ -50,6 +58,7 @@ Controller::Impl::Impl(const site::Site& s, const PermitUsage& usage)
   }
   permit.starts.resize(units.size(), 0);
   permit.stops.resize(units.size(), 0);
+  permit.run_hours.resize(units.size(), 0.0);
   unit_was_online.assign(units.size(), 0);
   contingency_mw.assign(units.size() + 1, 0.0);
   it_compute_mw = site.it_compute_mw();

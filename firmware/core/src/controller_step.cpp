@@ -32,6 +32,9 @@ const std::vector<double>& Controller::contingency_shed_mw() const {
 const TurbineMachine& Controller::unit(int u) const {
   return impl_->machines[static_cast<size_t>(u)];
 }
+const PermitUsage& Controller::usage() const {
+  return impl_->permit;
+}
 int Controller::starts_used(int u) const {
   return impl_->permit.starts[static_cast<size_t>(u)];
 }
@@ -121,6 +124,7 @@ void Controller::Impl::evaluate_alarms(const OperatorInputs& op) {
   set(AlarmId::kManualMode, mode == Mode::kManual);
   set(AlarmId::kManualShed, op.manual_shed_mw > 0);
   set(AlarmId::kScanOverrun, op.scan_overrun);
+  set(AlarmId::kStateNotKept, op.state_not_kept);
   alarms.update(now);
 }
 
@@ -140,6 +144,7 @@ void Controller::Impl::write_caps(hal::Commands& out) {
 void Controller::Impl::account_permit() {
   for (size_t u = 0; u < units.size(); ++u) {
     const UnitState s = machines[u].state();
+    if (s == UnitState::kOnline) permit.run_hours[u] += dt / 3600.0;
     if (s != UnitState::kOnline && s != UnitState::kStarting && s != UnitState::kCooling) continue;
     const double load_pu = std::clamp(units[u].power_mw / units[u].rating_mw, 0.0, 1.0);
     const double fuel_per_h = units[u].fuel_mmbtu_per_h_full *

@@ -140,6 +140,7 @@ class ScadaServer::Session : public std::enable_shared_from_this<Session> {
 ScadaServer::ScadaServer(asio::io_context& io, const std::string& bind, int port, int max_clients,
                          ScadaImage& image, WriteHandler on_write, RefusalHandler on_refusal)
     : acceptor_(io),
+      retry_(io),
       max_clients_(max_clients),
       on_write_(std::move(on_write)),
       on_refusal_(std::move(on_refusal)) {
@@ -169,7 +170,15 @@ ScadaServer::~ScadaServer() {
 
 void ScadaServer::accept() {
   acceptor_.async_accept([this](const std::error_code& ec, asio::ip::tcp::socket socket) {
-    if (ec) return;
+    if (ec == asio::error::operation_aborted) return;
+    if (ec) {  // out of descriptors, say: try again shortly, without spinning
+      ++stats_.accept_errors;
+      retry_.expires_after(std::chrono::milliseconds(100));
+      retry_.async_wait([this](const std::error_code& e) {
+        if (!e) accept();
+      });
+      return;
+    }
     if (stats_.clients >= max_clients_) {
       ++stats_.connections_refused;
       std::error_code ignored;

@@ -24,7 +24,7 @@ namespace runtime {
 
 struct ScadaStats {
   std::uint64_t requests = 0, writes_accepted = 0, writes_refused = 0, exceptions = 0,
-                bad_frames = 0, connections = 0, connections_refused = 0;
+                bad_frames = 0, connections = 0, connections_refused = 0, accept_errors = 0;
   int clients = 0;  // connected now
 };
 
@@ -37,8 +37,8 @@ class ScadaServer {
 
   // A request refused before any register is looked at (a function code the map
   // does not serve, a write whose PDU does not add up): for the audit.
-  using RefusalHandler = std::function<void(const std::string& client_text,
-                                            const std::string& what, int exception)>;
+  using RefusalHandler =
+      std::function<void(const std::string& client_text, const std::string& what, int exception)>;
 
   // Throws std::system_error when the address cannot be bound.
   ScadaServer(asio::io_context& io, const std::string& bind, int port, int max_clients,
@@ -55,6 +55,7 @@ class ScadaServer {
   void accept();
 
   asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer retry_;  // after a failed accept
   int port_ = 0;
   int max_clients_;
   WriteHandler on_write_;

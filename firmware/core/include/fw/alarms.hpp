@@ -40,6 +40,7 @@ enum class AlarmId : std::uint8_t {
   kManualMode,
   kManualShed,
   kScanOverrun,
+  kStateNotKept,
   kCount
 };
 constexpr int kAlarmCount = static_cast<int>(AlarmId::kCount);

@@ -31,16 +31,22 @@ struct OperatorInputs {
   // a level of GPU load to hold back whatever the controller's own need.
   double import_limit_mw = 0;
   double manual_shed_mw = 0;
-  // Not the operator's: the shell's own health, for the scan-overrun alarm.
+  // Not the operator's: the shell's own health, for its alarms.
   bool scan_overrun = false;
+  bool state_not_kept = false;  // counters not restored, or not saved
 };
 
-// Permit usage carried in from before this run (persistence comes later).
+// Counters carried in from before this run (the shell persists them), and kept
+// up to date by the step.
 struct PermitUsage {
   std::vector<int> starts;  // per unit, this permit year
   std::vector<int> stops;
-  double nox_kg = 0;  // rolling 12 months
+  std::vector<double> run_hours;  // per unit, counted by the controller while online
+  double nox_kg = 0;              // rolling 12 months
 };
+
+// NOx of every unit at full fuel, kg per hour: the most the site can emit.
+double full_fuel_nox_kg_per_h(const site::Site& site);
 
 struct ControllerStatus {
   Mode mode = Mode::kInit;
@@ -78,6 +84,8 @@ class Controller {
   // index 0 is the loss of the grid, 1 + u the loss of unit u.
   const std::vector<double>& contingency_shed_mw() const;
   const TurbineMachine& unit(int u) const;
+  // The carried counters as they stand after the last step.
+  const PermitUsage& usage() const;
   int starts_used(int u) const;
   int stops_used(int u) const;
 
