@@ -166,7 +166,7 @@ TEST_CASE("no whole file: conservative values, never zero", "[state]") {
   CHECK(l.state.usage.nox_kg == Approx(s.permit.nox_cap_short_tons_per_12_months * 907.18474));
 }
 
-TEST_CASE("--init-state's zero file, and it never overwrites", "[state]") {
+TEST_CASE("the zero file of --init-state, and it never overwrites", "[state]") {
   const site::Site s = preset();
   Dir d;
   const runtime::StateFile file(d.file, s);
