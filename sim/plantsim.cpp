@@ -65,6 +65,26 @@ void print_summary(const sim::Plant& plant, double above_contract_s, double wall
 // Serves the devices over Modbus TCP (and RTU); the plant steps on a 10 ms wall-clock timer.
 // With a scenario, the run is judged on the plant's truth at the end (--json OUT),
 // and plantsim exits 1 when an invariant breaks.
+// The fencing audit: each change of a device's owner, with the wall clock in ms
+// since the epoch (to set beside a controller's log) and the plant's time.
+void log_owner_changes(sim::DeviceBank& bank, double t_s) {
+  if (bank.owner_changes().empty()) return;
+  const long long wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+  for (const sim::OwnerChange& c : bank.owner_changes()) {
+    const sim::DeviceId& d = bank.device(c.device);
+    std::printf(
+        "plantsim: wall_ms=%lld t=%.2fs owner of %s.%d: epoch %u (client %llu) -> epoch %u "
+        "(client %llu)\n",
+        wall_ms, t_s, hal::regs::device_map(d.kind).name, d.index, c.from_epoch,
+        static_cast<unsigned long long>(c.from_client), c.to_epoch,
+        static_cast<unsigned long long>(c.to_client));
+  }
+  bank.clear_owner_changes();
+  std::fflush(stdout);
+}
+
 int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& scenario,
           const site::Site& site, const std::string& host, int base_port, double duration_s,
           const std::string& json_path, bool wait_for_client, const std::string& rtu_device,
@@ -132,6 +152,7 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
       // The controller is elsewhere: what its caps hold back stands for its shed target.
       monitor.observe(plant, plant.pods().curtailed_mw());
     }
+    log_owner_changes(bank, plant.time_s());
     if (duration_s > 0 && plant.time_s() >= duration_s) {
       io.stop();
       return;
@@ -153,6 +174,9 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
         static_cast<unsigned long long>(rs.unanswered),
         static_cast<unsigned long long>(rs.bad_frames));
   }
+  if (bank.fenced_writes() > 0)
+    std::printf("plantsim: %llu writes refused (exception 1): another controller owns the device\n",
+                static_cast<unsigned long long>(bank.fenced_writes()));
   const sim::ServerStats& st = server->stats();
   std::printf(
       "plantsim: served %llu requests on %llu connections (%llu exceptions, %llu unanswered, "

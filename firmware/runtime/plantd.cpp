@@ -25,7 +25,10 @@
 #include "fw/controller.hpp"
 #include "hal/commands.hpp"
 #include "hal/process_image.hpp"
+#include "heartbeat_link.hpp"
 #include "modbus_io.hpp"
+#include "realtime.hpp"
+#include "redundancy_role.hpp"
 #include "scada_image.hpp"
 #include "scada_server.hpp"
 #include "scada_writes.hpp"
@@ -50,6 +53,8 @@ struct Options {
   bool sim = false, check_config = false;
   double speed = 1.0, duration_s = 0;
   int port = 0, scada_port = 0;
+  int realtime_priority = 0;  // 0: ordinary scheduling
+  std::string node;           // "a" or "b" of a hot-standby pair
   double status_every_s = 10;
 };
 
@@ -66,6 +71,100 @@ struct Service {
   int scada_port = 0;
   std::string state_file;  // empty: counters are not kept across runs
   double save_interval_s = 10;
+  char node = 0;  // 'a' or 'b' of a hot-standby pair; 0: a single controller
+};
+
+// A hot-standby pair's side of the scan loop: the heartbeat, the role, and the
+// peer's counters (docs/operations.md).
+struct Standby {
+  Standby(asio::io_context& io, const site::Site& s, char node)
+      : site(s), link(io, s, node == 'a'), role(node == 'a', s.redundancy.loss_scans) {
+    state_text.reserve(8192);
+  }
+  // Once per scan after the read: the role for this scan. Restarts the
+  // controller with the best counters known when this node takes over, and
+  // (as standby) whenever the active's counters arrive, so that its own state
+  // file keeps them too.
+  runtime::RoleDecision scan(hal::PlantIo& io, fw::Controller& controller, double& curtailed_mwh,
+                             double now) {
+    const bool got = link.take(beat);
+    if (got && !beat.state_text.empty()) {
+      runtime::PersistentState peer;
+      std::string problem;
+      if (runtime::parse_state(beat.state_text, "the peer's heartbeat", site, peer, problem)) {
+        peer_state_s = now;
+        if (role.role() == runtime::Role::kStandby) {
+          controller.restart(merged(controller.usage(), peer.usage, 0));
+          curtailed_mwh = std::max(curtailed_mwh, peer.curtailed_mwh);
+        }
+      } else if (!state_problem_logged) {
+        state_problem_logged = true;
+        spdlog::warn("plantd: the peer's counters are not usable: {}", problem);
+      }
+    }
+    const bool fenced = io.fenced();
+    const runtime::RoleDecision d =
+        role.scan(got ? &beat.beat : nullptr, fenced, io.highest_owner_epoch());
+    if (d.took_over) {
+      // What the active may have emitted since its last counters reached us.
+      const double unseen_s = peer_state_s > 0 ? now - peer_state_s : 0;
+      const double allowance_kg = runtime::max_nox_rate_kg_per_s(site) * unseen_s;
+      controller.restart(merged(controller.usage(), controller.usage(), allowance_kg));
+      io.set_owner_epoch(d.epoch);
+      spdlog::warn(
+          "plantd: taking over as active with epoch {}: {} scans without a heartbeat from an "
+          "active peer (NOx allowance {:.4f} kg for {:.2f} s of counters not received)",
+          d.epoch, d.silent_scans, allowance_kg, unseen_s);
+    }
+    if (d.demoted) {
+      io.set_owner_epoch(0);
+      controller.restart(controller.usage());  // no stale mode or alarms on a standby
+      spdlog::warn("plantd: standby now: {}",
+                   fenced ? "a device refused this node (fenced): another controller owns it"
+                          : "the peer is active with a higher epoch");
+    }
+    return d;
+  }
+  // After the scan: the heartbeat, with the counters every 10 scans or when a
+  // start or stop was counted.
+  void send(const fw::Controller& controller, double curtailed_mwh, long long scans,
+            double save_interval_s) {
+    const fw::PermitUsage& u = controller.usage();
+    const bool moved = u.starts != sent.starts || u.stops != sent.stops;
+    const bool active = role.role() == runtime::Role::kActive;
+    if (active && (moved || scans % 10 == 0)) {
+      runtime::PersistentState s;
+      s.sequence = static_cast<std::uint64_t>(scans);
+      s.save_interval_s = save_interval_s;
+      s.usage = u;
+      s.curtailed_mwh = curtailed_mwh;
+      state_text = runtime::render_state(s, site);
+      sent = u;
+      link.send(role.role(), role.epoch(), static_cast<std::uint64_t>(scans), &state_text);
+    } else {
+      link.send(role.role(), role.epoch(), static_cast<std::uint64_t>(scans), nullptr);
+    }
+  }
+  // Elementwise the larger of two sets of counters, plus `nox_kg`.
+  static fw::PermitUsage merged(const fw::PermitUsage& a, const fw::PermitUsage& b, double nox_kg) {
+    fw::PermitUsage m = a;
+    for (std::size_t u = 0; u < m.starts.size() && u < b.starts.size(); ++u) {
+      m.starts[u] = std::max(m.starts[u], b.starts[u]);
+      m.stops[u] = std::max(m.stops[u], b.stops[u]);
+      m.run_hours[u] = std::max(m.run_hours[u], b.run_hours[u]);
+    }
+    m.nox_kg = std::max(a.nox_kg, b.nox_kg) + nox_kg;
+    return m;
+  }
+
+  const site::Site& site;
+  runtime::HeartbeatLink link;
+  runtime::RedundancyRole role;
+  runtime::ReceivedBeat beat;
+  double peer_state_s = 0;
+  bool state_problem_logged = false;
+  std::string state_text;
+  fw::PermitUsage sent;
 };
 
 void log_alarm(const fw::AlarmEvent& e) {
@@ -169,6 +268,23 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
       return 1;
     }
   }
+  std::unique_ptr<Standby> pair;
+  if (service.node != 0) {
+    try {
+      pair = std::make_unique<Standby>(io_context, site, service.node);
+    } catch (const std::exception& e) {
+      spdlog::error("plantd: {}", e.what());
+      return 1;
+    }
+    const site::RedundancyNode& self =
+        service.node == 'a' ? site.redundancy.node_a : site.redundancy.node_b;
+    const site::RedundancyNode& peer =
+        service.node == 'a' ? site.redundancy.node_b : site.redundancy.node_a;
+    spdlog::info(
+        "plantd: node {} of a hot-standby pair: heartbeat on {}:{}, peer at {}:{}; standby until "
+        "{} scans pass without an active peer",
+        service.node, self.host, self.port, peer.host, peer.port, site.redundancy.loss_scans);
+  }
   bool overran = false, state_not_kept = false;
   asio::signal_set signals(io_context, SIGINT, SIGTERM);
   bool stopping = false;
@@ -193,6 +309,14 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     const double previous_s = now;
     now = clock(scans);
     io.read(image, now);
+    bool active = true;
+    if (pair) {
+      const runtime::RoleDecision d = pair->scan(io, controller, counters.curtailed_mwh, now);
+      active = d.role == runtime::Role::kActive;
+      if (service.journal && (d.took_over || d.demoted))
+        service.journal->lifecycle(d.took_over ? "active, epoch " + std::to_string(d.epoch)
+                                               : std::string("standby (fenced or outranked)"));
+    }
     fw::OperatorInputs op;
     if (scada) {
       scada->writes.take_requests(op);
@@ -201,10 +325,13 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     }
     op.scan_overrun = overran;
     op.state_not_kept = state_not_kept;
-    controller.step(image, op, now, commands);
+    // A standby reads, so it knows the plant when it takes over, but neither
+    // steps nor writes.
+    if (active) controller.step(image, op, now, commands);
     // Counted starts and stops reach the disk before the commands go out.
     if (keeper) state_not_kept = keeper->after_step(controller, counters.curtailed_mwh, now);
-    io.write(commands, now);
+    if (active) io.write(commands, now);
+    if (pair) pair->send(controller, counters.curtailed_mwh, scans, service.save_interval_s);
     fw::AlarmManager& alarms = controller.alarms();
     for (std::size_t k = 0; k < alarms.event_count(); ++k) {
       log_alarm(alarms.event(k));
@@ -217,7 +344,7 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
       if (service.journal) service.journal->entry(log.at(k));
     }
     log.clear();
-    if (service.journal) service.journal->commands(now, commands);
+    if (service.journal && active) service.journal->commands(now, commands);
     for (int k = 0; k < io.refusal_count(); ++k) {
       const hal::WriteRefusal& w = io.refusal(k);
       spdlog::warn("t={:.2f}s {} {} refused {} = {:.3f}: {}", now, w.device_kind, w.index, w.what,
@@ -235,15 +362,20 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     if (scans % static_cast<long long>(std::max(1.0, status_every_s / period_s)) == 0) {
       const fw::ControllerStatus& st = controller.status();
       spdlog::info(
-          "t={:.1f}s status: {}, load {:.1f} MW, import {:.1f} MW, units {} (+{} starting), "
+          "t={:.1f}s status{}: {}, load {:.1f} MW, import {:.1f} MW, units {} (+{} starting), "
           "battery {:.1f} MW, shed {:.1f} MW",
-          now, fw::to_string(st.mode), st.site_load_mw, st.import_mw, st.units_online,
-          st.units_starting, st.battery_target_mw, st.shed_mw);
+          now, pair ? fmt::format(" ({})", runtime::to_string(pair->role.role())) : std::string(),
+          fw::to_string(st.mode), st.site_load_mw, st.import_mw, st.units_online, st.units_starting,
+          st.battery_target_mw, st.shed_mw);
     }
     ++scans;
     counters.scans = static_cast<std::uint64_t>(scans);
     counters.overruns = static_cast<std::uint64_t>(overruns);
-    if (scans > 1)
+    if (pair) {
+      counters.redundancy_role = active ? 1 : 2;
+      counters.owner_epoch = pair->role.epoch();
+    }
+    if (scans > 1 && active)
       counters.curtailed_mwh += controller.status().shed_mw * (now - previous_s) / 3600;
     if (scada) scada->image.update(image, controller, scada->settings, counters);
     if (duration_s > 0 && now >= duration_s) {
@@ -256,6 +388,16 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     // rather than running scans back to back.
     deadline += period;
     const Clock::time_point wall = Clock::now();
+    if (scans == 1) {
+      // The first scan connects to every device and reads back every holding
+      // table: a start-up, not a scan on the schedule, which begins at its end.
+      spdlog::info("plantd: the first scan (connect, verify every device) took {:.1f} ms",
+                   std::chrono::duration<double, std::milli>(wall - start).count());
+      deadline = wall + period;
+      timer.expires_at(deadline);
+      timer.async_wait(tick);
+      return;
+    }
     // From this scan's due time to its end: an overrun is a scan that ended more
     // than two periods after it was due.
     max_late_ms = std::max(
@@ -342,6 +484,7 @@ int run_modbus(const Options& o, Service& service) {
   mo.host = o.host.empty() ? site.modbus.host : o.host;
   mo.base_port = o.port > 0 ? o.port : site.modbus.base_port;
   mo.response_timeout_s = site.modbus.response_timeout_ms / 1000.0;
+  mo.connections_per_endpoint = site.modbus.connections_per_endpoint;
   hal::ModbusIo io(site, mo);
   spdlog::info("plantd: site {}: Modbus devices at {} from port {}, scan {} ms{}", site.name,
                mo.host, mo.base_port, site.controller.scan_period_s * 1000,
@@ -430,6 +573,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.1, 3600.0));
   app.add_flag("--init-state", o.init_state,
                "Create --state-file with every counter at zero (a new installation) and exit");
+  app.add_option("--realtime-priority", o.realtime_priority,
+                 "Scan under SCHED_FIFO at this priority (1-99) with memory locked, as on a "
+                 "facility control PC; plantd will not start if it may not")
+      ->check(CLI::Range(1, 99));
+  app.add_option(
+         "--node", o.node,
+         "Which node of the site's hot-standby pair this is ([redundancy] in the site file)")
+      ->check(CLI::IsMember({"a", "b"}));
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   app.add_flag("--check-config", o.check_config,
@@ -454,6 +605,33 @@ int main(int argc, char** argv) {
   Service service;
   service.state_file = o.state_file;
   service.save_interval_s = o.save_interval_s;
+  if (!o.node.empty() || !o.sim) {
+    // A pair needs both: the site's [redundancy] table and this node's name.
+    site::LoadResult loaded = site::load_site_file(o.config);
+    const bool pair = loaded.site && loaded.site->redundancy.enabled;
+    if (pair && o.node.empty()) {
+      std::fprintf(stderr,
+                   "plantd: %s runs a hot-standby pair ([redundancy]): give --node a or --node b\n",
+                   o.config.c_str());
+      return 2;
+    }
+    if (!o.node.empty() && (o.sim || (loaded.site && !pair))) {
+      std::fprintf(stderr,
+                   "plantd: --node needs a site with a [redundancy] table and Modbus devices "
+                   "(not --sim)\n");
+      return 2;
+    }
+    if (pair) service.node = o.node[0];
+  }
+  if (o.realtime_priority > 0) {
+    std::string error;
+    if (!runtime::enter_realtime(o.realtime_priority, error)) {
+      std::fprintf(stderr, "plantd: --realtime-priority: %s\n", error.c_str());
+      return 1;
+    }
+    spdlog::info("plantd: scanning under SCHED_FIFO priority {}, memory locked",
+                 o.realtime_priority);
+  }
   std::unique_ptr<runtime::EventJournal> journal;
   if (!o.event_log.empty()) {
     try {

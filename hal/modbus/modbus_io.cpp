@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -96,6 +97,8 @@ struct ModbusIo::Impl {
     double next_heartbeat_s = 0;
     std::uint16_t heartbeat_out = 0;
     // The registers the controller writes, found once (nullptr: not on this map).
+    const Register* owner = nullptr;  // owner_epoch
+    std::uint16_t claimed = 0;        // the epoch this connection holds the device with
     const Register *command = nullptr, *setpoint = nullptr, *cap = nullptr, *floor = nullptr,
                    *safe_cap = nullptr, *heartbeat_timeout = nullptr,
                    *controller_heartbeat = nullptr;
@@ -108,6 +111,8 @@ struct ModbusIo::Impl {
     modbus_t* ctx = nullptr;
     double retry_at_s = 0, backoff_s = 0;
     bool down_reported = false;
+    int slot = 0;                // which of the endpoint's connections
+    std::string endpoint_label;  // the endpoint, whichever slot
     std::vector<int> devices;
     std::thread thread;
   };
@@ -147,6 +152,20 @@ struct ModbusIo::Impl {
   bool quit = false;
   double phase_now_s = 0;
 
+  // Fencing: set by the scan thread between phases; seen by the workers.
+  std::uint16_t owner_epoch = 0;
+  std::atomic<bool> fenced{false};
+  std::atomic<std::uint16_t> highest_epoch{0};
+  void unclaim(Connection& c) {
+    for (int i : c.devices)
+      devices[static_cast<size_t>(i)].claimed = 0;
+  }
+  bool claim(Connection& c, Device& d);  // false: refused or no answer
+  void endpoint_down(Connection& c, const std::string& what);
+  void endpoint_up(Connection& c);
+  std::mutex endpoint_mutex;
+  std::map<std::string, int> endpoint_down_count;  // connections down, by endpoint
+
   std::mutex log_mutex;
   std::vector<std::string> fault_lines;
   std::vector<WriteRefusal> refusals;
@@ -158,6 +177,7 @@ struct ModbusIo::Impl {
 ModbusIo::Impl::Impl(const site::Site& s, const ModbusIoOptions& o) : options(o), limits(s) {
   const std::vector<regs::DeviceAddress> addresses = regs::device_addresses(s);
   const int shift = o.base_port - s.modbus.base_port;
+  std::map<std::string, int> endpoint_devices;  // devices so far, by endpoint
   for (const regs::DeviceAddress& a : addresses) {
     Device d;
     d.address = a;
@@ -180,6 +200,7 @@ ModbusIo::Impl::Impl(const site::Site& s, const ModbusIoOptions& o) : options(o)
     d.safe_cap = d.map->find("safe_cap_mw");
     d.heartbeat_timeout = d.map->find("heartbeat_timeout_s");
     d.controller_heartbeat = d.map->find("controller_heartbeat");
+    d.owner = d.map->find("owner_epoch");
     const int i = static_cast<int>(devices.size());
     // Read-backs of the holding tables and heartbeat writes are spread over their
     // periods, so no one cycle carries them all (but the first, which verifies).
@@ -203,19 +224,28 @@ ModbusIo::Impl::Impl(const site::Site& s, const ModbusIoOptions& o) : options(o)
         break;  // not a plant device
     }
     devices.push_back(std::move(d));
-    // One connection per endpoint: the gateway ports, each device served
-    // elsewhere over TCP, and each serial line.
+    // One connection per endpoint (the gateway ports, each device served
+    // elsewhere over TCP, each serial line), and up to connections_per_endpoint
+    // to a TCP endpoint with several devices: the n-th device of an endpoint
+    // goes to its (n mod k)-th connection.
     const regs::DeviceAddress& da = devices.back().address;
+    const int share = da.serial.empty() ? o.connections_per_endpoint : 1;
+    const int nth = endpoint_devices[endpoint_text(da)]++;
+    const int slot = nth % std::max(1, share);
     auto same = [&](const Connection& c) {
-      return da.serial.empty()
-                 ? !c.rtu() && c.endpoint.port == da.port && c.endpoint.host == da.host
-                 : c.endpoint.serial == da.serial;
+      return da.serial.empty() ? !c.rtu() && c.endpoint.port == da.port &&
+                                     c.endpoint.host == da.host && c.slot == slot
+                               : c.endpoint.serial == da.serial;
     };
     auto it = std::find_if(connections.begin(), connections.end(), same);
     if (it == connections.end()) {
       connections.emplace_back();
       connections.back().endpoint = da;
-      connections.back().label = endpoint_text(da);
+      connections.back().slot = slot;
+      connections.back().endpoint_label = endpoint_text(da);
+      endpoint_down_count[endpoint_text(da)] = 0;
+      connections.back().label =
+          endpoint_text(da) + (slot > 0 ? " #" + std::to_string(slot + 1) : "");
       it = connections.end() - 1;
     }
     it->devices.push_back(i);
@@ -311,13 +341,14 @@ bool ModbusIo::Impl::ensure_connected(Connection& c, double now_s) {
     c.retry_at_s = now_s + c.backoff_s;
     if (!c.down_reported) {
       c.down_reported = true;
-      fault(c.label + ": cannot connect (" + modbus_strerror(errno) + "); retrying with back-off");
+      endpoint_down(c, std::string(": cannot connect (") + modbus_strerror(errno) +
+                           "); retrying with back-off");
     }
     return false;
   }
   if (c.down_reported) {
     c.down_reported = false;
-    fault(c.label + ": connected again");
+    endpoint_up(c);
   }
   c.backoff_s = 0;
   ++counters.reconnects;
@@ -332,12 +363,14 @@ bool ModbusIo::Impl::reopen(Connection& c, double now_s) {
     return true;
   }
   modbus_close(c.ctx);
+  unclaim(c);  // the device binds its owner to the connection
   if (modbus_connect(c.ctx) == 0) return true;
   lose_connection(c, now_s);
   return false;
 }
 
 void ModbusIo::Impl::lose_connection(Connection& c, double now_s) {
+  unclaim(c);
   modbus_close(c.ctx);
   modbus_free(c.ctx);
   c.ctx = nullptr;
@@ -345,8 +378,28 @@ void ModbusIo::Impl::lose_connection(Connection& c, double now_s) {
   c.retry_at_s = now_s + c.backoff_s;
   if (!c.down_reported) {
     c.down_reported = true;
-    fault(c.label + ": connection lost; reconnecting");
+    endpoint_down(c, ": connection lost; reconnecting");
   }
+}
+
+// An endpoint's connections go down and up together when its server does: the
+// fault is reported when the first goes and when the last is back, once each.
+void ModbusIo::Impl::endpoint_down(Connection& c, const std::string& what) {
+  bool first;
+  {
+    std::lock_guard<std::mutex> lock(endpoint_mutex);
+    first = endpoint_down_count[c.endpoint_label]++ == 0;
+  }
+  if (first) fault(c.endpoint_label + what);
+}
+
+void ModbusIo::Impl::endpoint_up(Connection& c) {
+  bool last;
+  {
+    std::lock_guard<std::mutex> lock(endpoint_mutex);
+    last = --endpoint_down_count[c.endpoint_label] == 0;
+  }
+  if (last) fault(c.endpoint_label + ": connected again");
 }
 
 void ModbusIo::Impl::device_failed(Device& d, double now_s, const char* why) {
@@ -400,6 +453,18 @@ void ModbusIo::Impl::do_read(Connection& c, Device& d, double now_s) {
     }
     if (periodic) d.next_holding_read_s = now_s + kHoldingReadbackS;
     d.verify = false;
+    if (d.owner) {
+      const auto held =
+          static_cast<std::uint16_t>(regs::decode(*d.owner, &d.holding[d.owner->address]));
+      std::uint16_t seen = highest_epoch.load();
+      while (held > seen && !highest_epoch.compare_exchange_weak(seen, held)) {
+      }
+      if (owner_epoch != 0 && d.claimed == owner_epoch && held != owner_epoch &&
+          !fenced.exchange(true)) {
+        fault(d.address.name + ": now owned by epoch " + std::to_string(held) + ", not " +
+              std::to_string(owner_epoch) + " (fenced)");
+      }
+    }
     // The device must still hold what it accepted; if not, it is written again.
     for (std::size_t k = 0; k < d.map->registers.size(); ++k) {
       const Register& r = d.map->registers[k];
@@ -435,13 +500,37 @@ void ModbusIo::Impl::refuse(Device& d, const Pending& p, const char* reason) {
     refusals.push_back(WriteRefusal{d.map->name, d.address.index, p.what, p.value, reason});
 }
 
+bool ModbusIo::Impl::claim(Connection& c, Device& d) {
+  ++counters.requests;
+  if (modbus_write_register(c.ctx, d.owner->address, owner_epoch) >= 0) {
+    d.claimed = owner_epoch;
+    return true;
+  }
+  const int err = errno;
+  if (err == MODBUS_ENOBASE + MODBUS_EXCEPTION_ILLEGAL_FUNCTION) {
+    ++counters.exceptions;
+    if (!fenced.exchange(true))
+      fault(d.address.name + ": claim with epoch " + std::to_string(owner_epoch) +
+            " refused: another controller owns it (fenced)");
+  } else if (is_exception(err)) {
+    ++counters.exceptions;
+  }
+  return false;
+}
+
 void ModbusIo::Impl::do_writes(Connection& c, Device& d, double now_s) {
-  if (d.pending.empty()) return;
-  if (now_s < d.skip_until_s || !d.ever_answered) {
+  const bool unclaimed = owner_epoch != 0 && d.owner && d.claimed != owner_epoch;
+  if (d.pending.empty() && !unclaimed) return;
+  if (now_s < d.skip_until_s || !d.ever_answered || fenced) {
     d.pending.clear();  // not reachable now; desired values are queued again next scan
     return;
   }
   modbus_set_slave(c.ctx, d.address.unit_id);
+  // Nothing reaches a device before it is ours: the claim goes first.
+  if (unclaimed && !claim(c, d)) {
+    d.pending.clear();
+    return;
+  }
   for (const Pending& p : d.pending) {
     std::uint16_t w[2];
     const std::size_t k = static_cast<std::size_t>(reg_index(d, p.reg));
@@ -462,6 +551,13 @@ void ModbusIo::Impl::do_writes(Connection& c, Device& d, double now_s) {
       continue;
     }
     const int err = errno;
+    if (owner_epoch != 0 && err == MODBUS_ENOBASE + MODBUS_EXCEPTION_ILLEGAL_FUNCTION) {
+      ++counters.exceptions;  // another controller claimed the device: write nothing more
+      if (!fenced.exchange(true))
+        fault(d.address.name + " " + p.reg->name +
+              ": refused, another controller owns it (fenced)");
+      break;
+    }
     if (is_exception(err)) {
       ++counters.exceptions;
       if (!d.refusing[k]) {
@@ -589,6 +685,25 @@ void ModbusIo::write(const Commands& c, double now_s) {
     m.queue(d, d.controller_heartbeat, ++d.heartbeat_out, "controller_heartbeat", true);
   }
   m.run_phase(2, now_s);
+}
+
+void ModbusIo::set_owner_epoch(std::uint16_t epoch) {
+  Impl& m = *impl_;  // between phases: no worker runs
+  if (epoch == m.owner_epoch) return;
+  m.owner_epoch = epoch;
+  m.fenced = false;
+  for (Impl::Device& d : m.devices) {
+    d.claimed = 0;
+    std::fill(d.accepted.begin(), d.accepted.end(), std::nan(""));
+    std::fill(d.refusing.begin(), d.refusing.end(), 0);
+    d.verify = true;
+  }
+}
+bool ModbusIo::fenced() const {
+  return impl_->fenced;
+}
+std::uint16_t ModbusIo::highest_owner_epoch() const {
+  return impl_->highest_epoch;
 }
 
 int ModbusIo::refusal_count() const {

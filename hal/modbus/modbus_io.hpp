@@ -31,8 +31,9 @@ struct ModbusIoOptions {
   std::string host = "127.0.0.1";
   int base_port = 1502;
   double response_timeout_s = 0.2;
-  int retries = 1;             // after the first attempt
-  double stale_after_s = 2.0;  // a device heartbeat that has not moved this long: stale
+  int connections_per_endpoint = 4;  // TCP; a serial line has one master
+  int retries = 1;                   // after the first attempt
+  double stale_after_s = 2.0;        // a device heartbeat that has not moved this long: stale
   double backoff_first_s = 2.0;
   double backoff_max_s = 300.0;
   double heartbeat_period_s = 1.0;  // controller heartbeat writes to each device
@@ -48,6 +49,9 @@ class ModbusIo final : public PlantIo {
   int refusal_count() const override;
   const WriteRefusal& refusal(int i) const override;
   void clear_refusals() override;
+  void set_owner_epoch(std::uint16_t epoch) override;
+  bool fenced() const override;
+  std::uint16_t highest_owner_epoch() const override;
 
   // Fault lines since the last call to clear_faults() (start and end of each fault).
   const std::vector<std::string>& faults() const;

@@ -297,6 +297,7 @@ LoadResult load_site_string(std::string_view toml_text, const std::string& path)
   read_modbus(r, s);
   read_scada(r, s.scada, s.grid.import_contract_mw);
   read_alarms(r, s.alarms);
+  read_redundancy(r, s.redundancy);
   read_controller(r, s.controller);
   r.finish();
 

@@ -1,4 +1,5 @@
-// The [scada] section (plantd's own Modbus TCP server) and the [alarms] section.
+// The [scada] section (plantd's own Modbus TCP server), the [alarms] section and
+// the [redundancy] section (a hot-standby pair).
 // docs/configuration.md documents both.
 #include <algorithm>
 #include <string>
@@ -41,6 +42,34 @@ void read_scada(TomlReader& root, Scada& sc, double import_contract_mw) {
   t->number("import_limit_min_mw", sc.import_limit_min_mw,
             Range::closed(0, std::max(0.0, import_contract_mw)));
   t->number("manual_shed_max_pu", sc.manual_shed_max_pu, Range::closed(0, 1));
+  t->finish();
+}
+
+void read_redundancy(TomlReader& root, Redundancy& r) {
+  auto t = root.table("redundancy");
+  if (!t) return;
+  r.enabled = true;
+  auto node = [&](const char* key, RedundancyNode& n) {
+    std::string text;
+    if (!t->string(key, text, Need::kRequired)) return;
+    const std::size_t colon = text.rfind(':');
+    const std::string port = colon == std::string::npos ? "" : text.substr(colon + 1);
+    const bool digits = !port.empty() && port.size() <= 5 &&
+                        port.find_first_not_of("0123456789") == std::string::npos;
+    if (colon == std::string::npos || !is_ipv4(text.substr(0, colon)) || !digits ||
+        std::stoi(port) < 1 || std::stoi(port) > 65535) {
+      t->error(key, "must be an IPv4 address and a UDP port, such as \"10.0.0.11:1600\"; found \"" +
+                        text + "\"");
+      return;
+    }
+    n.host = text.substr(0, colon);
+    n.port = std::stoi(port);
+  };
+  node("node_a", r.node_a);
+  node("node_b", r.node_b);
+  if (r.node_a.port > 0 && r.node_a.host == r.node_b.host && r.node_a.port == r.node_b.port)
+    t->error("node_b", "must differ from node_a: each node listens on its own address");
+  t->integer("loss_scans", r.loss_scans, Range::closed(1, 100));
   t->finish();
 }
 

@@ -11,6 +11,7 @@ void read_controller(TomlReader& root, ControllerSettings& c);
 void read_modbus(TomlReader& root, Site& s);
 void read_scada(TomlReader& root, Scada& sc, double import_contract_mw);
 void read_alarms(TomlReader& root, Alarms& a);
+void read_redundancy(TomlReader& root, Redundancy& r);
 // A dotted-quad IPv4 address (host names would need a resolver at load time).
 bool is_ipv4(const std::string& s);
 

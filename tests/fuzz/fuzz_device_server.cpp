@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::memcpy(frame.data(), data + at, static_cast<std::size_t>(whole));
     const int unit = frame[6];  // gateway layout: unit id n is device n - 1 on the first port
     if (unit >= 1 && unit <= f.bank.size())
-      sim::answer_request(f.bank, nullptr, unit - 1, frame.data(), static_cast<int>(whole),
+      sim::answer_request(f.bank, nullptr, unit - 1, 1, frame.data(), static_cast<int>(whole),
                           static_cast<int>(whole) - static_cast<int>(hal::mbap::kHeaderBytes),
                           f.ctx, f.mapping);
     at += static_cast<std::size_t>(whole);

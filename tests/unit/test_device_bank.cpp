@@ -18,11 +18,13 @@ site::Site preset_100k() {
 }
 
 // Writes one register by name; returns the reply.
-sim::Reply write_reg(sim::DeviceBank& bank, int device, const char* name, double value) {
+sim::Reply write_reg(sim::DeviceBank& bank, int device, const char* name, double value,
+                     sim::ClientId client = 0) {
   const hal::regs::Register& r = *hal::regs::device_map(bank.device(device).kind).find(name);
   std::uint16_t w[2];
   REQUIRE(hal::regs::encode(r, value, w));
-  return bank.write(device, r.address, static_cast<std::uint16_t>(hal::regs::words(r.type)), w);
+  return bank.write(device, r.address, static_cast<std::uint16_t>(hal::regs::words(r.type)), w,
+                    client);
 }
 
 double read_reg(sim::DeviceBank& bank, int device, const char* name) {
@@ -137,4 +139,50 @@ TEST_CASE("a silent device does not answer, and a frozen meter shows on the wire
   plant.device_silent(plant.measurements().pod_device(2), 0);
   std::uint16_t out[2];
   CHECK(bank.read(pod, Table::kInput, 2, 2, out).answer == sim::Answer::kSilent);
+}
+
+// The owner rule of docs/register-maps.md (owner_epoch): the fencing of a
+// hot-standby pair, checked on a turbine with three clients.
+TEST_CASE("a device with an owner takes writes from its owner only, and a higher epoch wins",
+          "[devices][fencing]") {
+  sim::Plant plant(preset_100k(), sim::PlantOptions{0.01, 1});
+  sim::DeviceBank bank(plant);
+  const int unit = bank.find(DeviceKind::kTurbine, 0);
+  const sim::ClientId a = 1, b = 2, tool = 3;
+  auto refused_with_1 = [](const sim::Reply& r) {
+    return r.answer == sim::Answer::kException && r.exception == 1;
+  };
+  // No owner: anyone may write.
+  CHECK(read_reg(bank, unit, "owner_epoch") == 0);
+  CHECK(write_reg(bank, unit, "command", 1, tool).answer == sim::Answer::kOk);
+  // Node a claims with epoch 1; from then on only a writes.
+  CHECK(write_reg(bank, unit, "owner_epoch", 1, a).answer == sim::Answer::kOk);
+  CHECK(read_reg(bank, unit, "owner_epoch") == 1);
+  const std::uint64_t fenced_before = bank.fenced_writes();
+  CHECK(refused_with_1(write_reg(bank, unit, "controller_heartbeat", 7, b)));
+  CHECK(read_reg(bank, unit, "controller_heartbeat") == 0);  // nothing changed
+  CHECK(write_reg(bank, unit, "controller_heartbeat", 8, a).answer == sim::Answer::kOk);
+  // Node b takes over with epoch 2: a is fenced, even re-claiming its old epoch.
+  CHECK(write_reg(bank, unit, "owner_epoch", 2, b).answer == sim::Answer::kOk);
+  CHECK(refused_with_1(write_reg(bank, unit, "controller_heartbeat", 9, a)));
+  CHECK(refused_with_1(write_reg(bank, unit, "owner_epoch", 1, a)));
+  CHECK(read_reg(bank, unit, "controller_heartbeat") == 8);
+  CHECK(read_reg(bank, unit, "owner_epoch") == 2);
+  // A reconnected b (a new connection) re-binds with the same epoch.
+  const sim::ClientId b2 = 4;
+  CHECK(write_reg(bank, unit, "owner_epoch", 2, b2).answer == sim::Answer::kOk);
+  CHECK(refused_with_1(write_reg(bank, unit, "controller_heartbeat", 10, b)));
+  CHECK(write_reg(bank, unit, "controller_heartbeat", 11, b2).answer == sim::Answer::kOk);
+  // Only the owner releases; then anyone writes again.
+  CHECK(refused_with_1(write_reg(bank, unit, "owner_epoch", 0, tool)));
+  CHECK(write_reg(bank, unit, "owner_epoch", 0, b2).answer == sim::Answer::kOk);
+  CHECK(write_reg(bank, unit, "controller_heartbeat", 12, tool).answer == sim::Answer::kOk);
+  CHECK(bank.fenced_writes() - fenced_before == 5);
+  // Every change of owner is in the audit, in order.
+  const std::vector<sim::OwnerChange>& changes = bank.owner_changes();
+  REQUIRE(changes.size() == 4);
+  CHECK((changes[0].to_epoch == 1 && changes[0].to_client == a));
+  CHECK((changes[1].from_epoch == 1 && changes[1].to_epoch == 2 && changes[1].to_client == b));
+  CHECK((changes[2].to_epoch == 2 && changes[2].from_client == b && changes[2].to_client == b2));
+  CHECK((changes[3].to_epoch == 0 && changes[3].to_client == 0));
 }

@@ -172,3 +172,39 @@ TEST_CASE("[scada] and [alarms] are read and checked, each problem at its line",
   // import_limit_min_mw is bounded by the contract (100 MW here).
   CHECK_THAT(r.errors[2].message, Catch::Contains("100"));
 }
+
+TEST_CASE("[redundancy] names both nodes as host:port, each problem at its line",
+          "[site][redundancy]") {
+  const site::Site ok = test::load(test::island_site_toml(
+      2, "droop",
+      "[redundancy]\nnode_a = \"10.0.0.11:1600\"\nnode_b = \"10.0.0.12:1600\"\nloss_scans = 3\n"));
+  CHECK(ok.redundancy.enabled);
+  CHECK(ok.redundancy.node_a.host == "10.0.0.11");
+  CHECK(ok.redundancy.node_b.port == 1600);
+  CHECK(ok.redundancy.loss_scans == 3);
+  CHECK_FALSE(test::load(test::island_site_toml(2, "droop")).redundancy.enabled);
+
+  auto errors = [](const std::string& table) {
+    site::LoadResult r =
+        site::load_site_string(test::island_site_toml(2, "droop", table), "x.toml");
+    for (const auto& d : r.errors)
+      CHECK(d.line > 0);
+    return r.errors;
+  };
+  const auto bad = errors(
+      "[redundancy]\nnode_a = \"plantd-a:1600\"\nnode_b = \"10.0.0.12:70000\"\n"
+      "loss_scans = 0\n");
+  REQUIRE(bad.size() == 3);
+  CHECK(bad[0].key == "redundancy.node_a");
+  CHECK_THAT(bad[0].message, Catch::Contains("\"10.0.0.11:1600\""));
+  CHECK(bad[1].key == "redundancy.node_b");
+  CHECK(bad[2].key == "redundancy.loss_scans");
+  const auto missing = errors("[redundancy]\nnode_a = \"10.0.0.11:1600\"\n");
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0].key == "redundancy.node_b");
+  CHECK_THAT(missing[0].message, Catch::Contains("required"));
+  const auto same =
+      errors("[redundancy]\nnode_a = \"10.0.0.11:1600\"\nnode_b = \"10.0.0.11:1600\"\n");
+  REQUIRE(same.size() == 1);
+  CHECK_THAT(same[0].message, Catch::Contains("must differ"));
+}

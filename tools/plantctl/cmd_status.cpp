@@ -95,8 +95,14 @@ std::string alarm_name(int number) {
 
 void print(const Snapshot& s, const std::string& where, bool stale) {
   const int status = s.code("status");
-  std::printf("plantd at %s: scan %.0f, %.0f overruns%s\n", where.c_str(), s.value("scans"),
-              s.value("scan_overruns"),
+  const int role = s.code("redundancy_role");
+  const std::string pair = role == 1 ? ", ACTIVE node of a hot-standby pair (epoch " +
+                                           std::to_string(s.code("owner_epoch")) + ")"
+                           : role == 2
+                               ? ", STANDBY node of a hot-standby pair (reads, does not write)"
+                               : "";
+  std::printf("plantd at %s: scan %.0f, %.0f overruns%s%s\n", where.c_str(), s.value("scans"),
+              s.value("scan_overruns"), pair.c_str(),
               stale ? "  ** STALE: the scan counter has not moved **" : "");
   std::printf("mode %-16s grid %s   bus %.3f Hz   grid %.3f Hz%s\n",
               mode_name(s.code("mode")).c_str(), status & 1 ? "connected" : "NOT CONNECTED",

@@ -37,7 +37,7 @@ RunResult run_scenario(const sim::Scenario& scenario, const site::Site& site_in,
                       scenario.permit_usage.starts_per_unit);
   usage.stops.assign(static_cast<size_t>(plant.turbine_count()),
                      scenario.permit_usage.stops_per_unit);
-  usage.nox_kg = scenario.permit_usage.nox_short_tons * 907.18474;
+  usage.nox_kg = scenario.permit_usage.nox_short_tons * site::kKgPerShortTon;
   fw::Controller controller(site, usage);
   sim::RunMonitor monitor(plant, scenario);
 

@@ -14,6 +14,11 @@ Controller::Controller(const site::Site& site, const PermitUsage& usage)
     : impl_(std::make_unique<Impl>(site, usage)) {}
 Controller::~Controller() = default;
 
+void Controller::restart(const PermitUsage& usage) {
+  auto fresh = std::make_unique<Impl>(impl_->site, usage);
+  impl_ = std::move(fresh);
+}
+
 const ControllerStatus& Controller::status() const {
   return impl_->status;
 }
@@ -101,8 +106,7 @@ void Controller::Impl::evaluate_alarms(const OperatorInputs& op) {
   }
   for (int p = 0; p < shed.size() && !pod_lost; ++p)
     pod_lost = !shed.answers(p);
-  constexpr double kKgPerShortTon = 907.18474;
-  const double nox_cap_kg = site.permit.nox_cap_short_tons_per_12_months * kKgPerShortTon;
+  const double nox_cap_kg = site.permit.nox_cap_kg();
   auto set = [&](AlarmId id, bool condition) { alarms.set_condition(id, condition, now); };
   set(AlarmId::kFrequencyLow, est.bus_hz_ok && est.bus_hz > 0 && est.bus_hz < nominal_hz - 0.5);
   set(AlarmId::kFrequencyHigh, est.bus_hz_ok && est.bus_hz > nominal_hz + 0.5);

@@ -18,7 +18,6 @@ namespace {
 
 constexpr const char* kChecksumKey = "checksum = \"crc32:";
 constexpr int kFormat = 1;
-constexpr double kKgPerShortTon = 907.18474;
 
 template <typename T>
 std::string list(const std::vector<T>& v) {
@@ -178,7 +177,7 @@ PersistentState conservative_state(const site::Site& site) {
   s.usage.starts.assign(n, site.permit.starts_per_unit_per_year);
   s.usage.stops.assign(n, site.permit.shutdowns_per_unit_per_year);
   s.usage.run_hours.assign(n, 0.0);  // not a permit counter: unknown, not assumed
-  s.usage.nox_kg = site.permit.nox_cap_short_tons_per_12_months * kKgPerShortTon;
+  s.usage.nox_kg = site.permit.nox_cap_kg();
   return s;
 }
 

@@ -35,6 +35,8 @@ constexpr const char* kNames[] = {
     "scans",
     "scan_overruns",
     "ufls_stages",
+    "redundancy_role",
+    "owner_epoch",
     "alarms_active",
     "alarms_unacked",
     "alarm_first_out",
@@ -57,7 +59,6 @@ constexpr const char* kNames[] = {
     "shelve_duration_s",
 };
 
-constexpr double kKgPerShortTon = 907.18474;
 constexpr int kUnknownStatus = 255;
 
 }  // namespace
@@ -127,10 +128,12 @@ void ScadaImage::update(const hal::ProcessImage& image, const fw::Controller& co
   put(in, kItCompute, it_compute_mw_);
   put(in, kCurtailed, counters.curtailed_mwh);
   put(in, kNox, st.nox_kg);
-  put(in, kNoxCap, site_.permit.nox_cap_short_tons_per_12_months * kKgPerShortTon);
+  put(in, kNoxCap, site_.permit.nox_cap_kg());
   put(in, kScans, static_cast<double>(counters.scans % 4294967296ULL));
   put(in, kOverruns, static_cast<double>(counters.overruns % 4294967296ULL));
   put(in, kUfls, st.ufls_stages);
+  put(in, kRedundancyRole, counters.redundancy_role);
+  put(in, kOwnerEpoch, counters.owner_epoch);
 
   put(in, kAlarmsActive, alarms.active_count());
   put(in, kAlarmsUnacked, alarms.unacked_count());

@@ -20,6 +20,8 @@ struct ShellCounters {
   std::uint64_t scans = 0;
   std::uint64_t overruns = 0;
   double curtailed_mwh = 0;
+  int redundancy_role = 0;  // 0 a single controller, 1 active, 2 standby
+  std::uint16_t owner_epoch = 0;
 };
 
 // The operator's held settings, as last accepted over SCADA.
@@ -69,6 +71,8 @@ class ScadaImage {
     kScans,
     kOverruns,
     kUfls,
+    kRedundancyRole,
+    kOwnerEpoch,
     kAlarmsActive,
     kAlarmsUnacked,
     kFirstOut,

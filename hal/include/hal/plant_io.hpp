@@ -29,6 +29,18 @@ class PlantIo {
   virtual int refusal_count() const = 0;
   virtual const WriteRefusal& refusal(int i) const = 0;
   virtual void clear_refusals() = 0;
+
+  // Fencing, for a hot-standby pair (devices with an owner_epoch register): with
+  // a non-zero epoch, every device is claimed with it before anything else is
+  // written to it, and claimed again after a reconnection; 0 claims nothing. A
+  // new epoch forgets what the devices were last told, so all is written anew.
+  // A backend without devices to fence ignores it.
+  virtual void set_owner_epoch(std::uint16_t /*epoch*/) {}
+  // True once a device refused this backend as not its owner (another controller
+  // claimed it with a higher epoch), since the last set_owner_epoch.
+  virtual bool fenced() const { return false; }
+  // The highest owner epoch the devices have shown in their read-backs.
+  virtual std::uint16_t highest_owner_epoch() const { return 0; }
 };
 
 }  // namespace hal

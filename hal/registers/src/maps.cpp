@@ -35,6 +35,24 @@ Register heartbeat_out() {
           {}};
 }
 
+// Fencing for a hot-standby pair (docs/operations.md): the device takes writes
+// only from the connection that last claimed it with the highest epoch.
+Register owner_epoch(std::uint16_t address) {
+  return {"owner_epoch",
+          Table::kHolding,
+          address,
+          Type::kU16,
+          1,
+          "epoch",
+          Access::kReadWrite,
+          "0 = no owner, every client may write. Writing an epoch above the one held, or the "
+          "same one again, makes the writing connection the owner; a lower epoch is refused "
+          "with exception 1. While an owner is set, any other connection's write is refused "
+          "with exception 1 (fenced); the owner may write 0 to release. On RTU the serial "
+          "line is one connection",
+          {}};
+}
+
 DeviceMap poi() {
   return {DeviceKind::kPoi,
           "poi",
@@ -115,7 +133,8 @@ DeviceMap poi() {
             Access::kWrite,
             "1 = close the breaker (sync check, then closing time), 2 = open it; other values are "
             "refused with exception 3, a command not possible now with exception 6; reads back 0",
-            {}}}};
+            {}},
+           owner_epoch(2)}};
 }
 
 DeviceMap turbine() {
@@ -207,7 +226,8 @@ DeviceMap turbine() {
             Access::kReadWrite,
             "load setpoint, accepted between minimum stable load and rating (exception 3 "
             "otherwise); the unit keeps its last setpoint",
-            {}}}};
+            {}},
+           owner_epoch(4)}};
 }
 
 DeviceMap pod_gateway() {
@@ -300,7 +320,8 @@ DeviceMap pod_gateway() {
             "s",
             Access::kReadWrite,
             "0 disables the heartbeat watch",
-            {}}}};
+            {}},
+           owner_epoch(8)}};
 }
 
 DeviceMap battery() {
@@ -347,7 +368,8 @@ DeviceMap battery() {
         "MW",
         Access::kReadWrite,
         "power setpoint, positive = discharge, within the power rating (exception 3 otherwise)",
-        {}}}};
+        {}},
+       owner_epoch(3)}};
 }
 
 }  // namespace

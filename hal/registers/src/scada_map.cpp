@@ -65,6 +65,11 @@ DeviceMap scada() {
       in("scans", 36, Type::kU32, 1, "count", "scans since plantd started"),
       in("scan_overruns", 38, Type::kU32, 1, "count", "scans that ran more than a period late"),
       in("ufls_stages", 40, Type::kU16, 1, "count", "under-frequency shedding stages that acted"),
+      in("redundancy_role", 41, Type::kU16, 1, "code",
+         "0 a single controller, 1 active of a hot-standby pair, 2 standby (it neither steps "
+         "nor writes)"),
+      in("owner_epoch", 42, Type::kU16, 1, "epoch",
+         "the epoch this node claimed the devices with as active; 0 otherwise"),
       in("alarms_active", 50, Type::kU16, 1, "count", "alarms whose condition is active"),
       in("alarms_unacked", 51, Type::kU16, 1, "count",
          "alarms waiting for acknowledgement (active or cleared)"),

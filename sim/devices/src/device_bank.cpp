@@ -13,6 +13,8 @@ using hal::regs::DeviceKind;
 using hal::regs::Register;
 using hal::regs::Table;
 
+constexpr std::uint8_t kIllegalFunction =
+    static_cast<std::uint8_t>(hal::regs::Exception::kIllegalFunction);
 constexpr std::uint8_t kIllegalAddress =
     static_cast<std::uint8_t>(hal::regs::Exception::kIllegalDataAddress);
 constexpr std::uint8_t kIllegalValue =
@@ -46,6 +48,7 @@ DeviceBank::DeviceBank(Plant& plant) : plant_(plant) {
   for (int p = 0; p < plant.pods().size(); ++p)
     devices_.push_back({DeviceKind::kPodGateway, p});
   controller_heartbeat_.assign(devices_.size(), 0);
+  owners_.assign(devices_.size(), Owner{});
   // Point names to indices once: a request must not search thousands of points.
   const std::vector<Point>& points = plant.measurements().points();
   for (size_t i = 0; i < points.size(); ++i)
@@ -88,6 +91,7 @@ double DeviceBank::value_of(int device, const Register& r) const {
   if (is(r, "device_heartbeat")) return std::fmod(std::floor(plant.time_s()), 65536.0);
   if (is(r, "controller_heartbeat")) return controller_heartbeat_[static_cast<size_t>(device)];
   if (is(r, "command")) return 0;
+  if (is(r, "owner_epoch")) return owners_[static_cast<size_t>(device)].epoch;
   switch (d.kind) {
     case DeviceKind::kPoi:
       if (is(r, "status"))
@@ -229,7 +233,7 @@ std::uint8_t DeviceBank::apply(int device, const Register& r, double v) {
 }
 
 Reply DeviceBank::write(int device, std::uint16_t address, std::uint16_t count,
-                        const std::uint16_t* values) {
+                        const std::uint16_t* values, ClientId client) {
   const DeviceId& d = devices_[static_cast<size_t>(device)];
   if (plant_.measurements().silent(device_number(d), plant_.time_s())) return {Answer::kSilent, 0};
   const hal::regs::DeviceMap& map = hal::regs::device_map(d.kind);
@@ -246,8 +250,28 @@ Reply DeviceBank::write(int device, std::uint16_t address, std::uint16_t count,
     targets.push_back(hit);
     a += hal::regs::words(hit->type);
   }
+  Owner& owner = owners_[static_cast<size_t>(device)];
   for (const Register* r : targets) {
     const double v = hal::regs::decode(*r, values + (r->address - address));
+    if (is(*r, "owner_epoch")) {
+      const auto epoch = static_cast<std::uint16_t>(v);
+      // A claim at or above the epoch held; a release only by the owner.
+      const bool claim = epoch != 0 && epoch >= owner.epoch;
+      const bool release = epoch == 0 && (owner.epoch == 0 || owner.client == client);
+      if (!claim && !release) {
+        ++fenced_writes_;
+        return {Answer::kException, kIllegalFunction};
+      }
+      const Owner next{epoch, epoch == 0 ? 0 : client};
+      if (next.epoch != owner.epoch || next.client != owner.client)
+        owner_changes_.push_back({device, owner.epoch, next.epoch, owner.client, next.client});
+      owner = next;
+      continue;
+    }
+    if (owner.epoch != 0 && owner.client != client) {
+      ++fenced_writes_;
+      return {Answer::kException, kIllegalFunction};
+    }
     if (const std::uint8_t e = apply(device, *r, v)) return {Answer::kException, e};
   }
   return {};

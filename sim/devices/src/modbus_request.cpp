@@ -8,8 +8,8 @@ std::uint16_t be16(const std::uint8_t* p) {
 }
 
 // The bank's part of a request: fills `mapping` for a read, applies a write.
-Reply to_bank(DeviceBank& bank, int device, const std::uint8_t* pdu, int pdu_length,
-              modbus_mapping_t* mapping) {
+Reply to_bank(DeviceBank& bank, int device, ClientId client, const std::uint8_t* pdu,
+              int pdu_length, modbus_mapping_t* mapping) {
   const std::uint8_t function = pdu[0];
   const std::uint16_t address = pdu_length >= 3 ? be16(&pdu[1]) : 0;
   switch (function) {
@@ -26,7 +26,7 @@ Reply to_bank(DeviceBank& bank, int device, const std::uint8_t* pdu, int pdu_len
     case MODBUS_FC_WRITE_SINGLE_REGISTER: {
       if (pdu_length < 5) return {Answer::kException, MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE};
       const std::uint16_t value = be16(&pdu[3]);
-      return bank.write(device, address, 1, &value);
+      return bank.write(device, address, 1, &value, client);
     }
     case MODBUS_FC_WRITE_MULTIPLE_REGISTERS: {
       const std::uint16_t count = pdu_length >= 6 ? be16(&pdu[3]) : 0;
@@ -36,7 +36,7 @@ Reply to_bank(DeviceBank& bank, int device, const std::uint8_t* pdu, int pdu_len
       std::uint16_t values[MODBUS_MAX_WRITE_REGISTERS];
       for (int i = 0; i < count; ++i)
         values[i] = be16(&pdu[6 + 2 * i]);
-      return bank.write(device, address, count, values);
+      return bank.write(device, address, count, values, client);
     }
     default:
       return {Answer::kException, MODBUS_EXCEPTION_ILLEGAL_FUNCTION};
@@ -48,15 +48,16 @@ modbus_mapping_t* new_request_mapping() {
   return modbus_mapping_new(0, 0, kMappingRegisters, kMappingRegisters);
 }
 
-Answer answer_request(DeviceBank& bank, std::mutex* mutex, int device, const std::uint8_t* adu,
-                      int adu_length, int pdu_length, modbus_t* ctx, modbus_mapping_t* mapping) {
+Answer answer_request(DeviceBank& bank, std::mutex* mutex, int device, ClientId client,
+                      const std::uint8_t* adu, int adu_length, int pdu_length, modbus_t* ctx,
+                      modbus_mapping_t* mapping) {
   const std::uint8_t* pdu = adu + modbus_get_header_length(ctx);
   Reply reply;
   if (mutex) {
     const std::lock_guard<std::mutex> lock(*mutex);
-    reply = to_bank(bank, device, pdu, pdu_length, mapping);
+    reply = to_bank(bank, device, client, pdu, pdu_length, mapping);
   } else {
-    reply = to_bank(bank, device, pdu, pdu_length, mapping);
+    reply = to_bank(bank, device, client, pdu, pdu_length, mapping);
   }
   switch (reply.answer) {
     case Answer::kSilent:

@@ -204,7 +204,7 @@ void ModbusRtuServer::handle(const std::uint8_t* frame, int length) {
     ++unanswered_;  // not a device on this line
     return;
   }
-  switch (answer_request(bank_, &mutex_, device, frame, length, length - 1 - kCrcBytes, ctx_,
+  switch (answer_request(bank_, &mutex_, device, 0, frame, length, length - 1 - kCrcBytes, ctx_,
                          mapping_)) {
     case Answer::kSilent:
       ++unanswered_;

@@ -20,8 +20,8 @@ constexpr std::uint8_t kGatewayTargetFailed = 0x0B;
 // and holds the socket) and register mapping, both made once.
 class ModbusTcpServer::Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(ModbusTcpServer& server, asio::ip::tcp::socket socket, std::size_t slot)
-      : server_(server), socket_(std::move(socket)), slot_(slot) {
+  Session(ModbusTcpServer& server, asio::ip::tcp::socket socket, std::size_t slot, ClientId client)
+      : server_(server), socket_(std::move(socket)), slot_(slot), client_(client) {
     ctx_ = modbus_new_tcp("127.0.0.1", 0);  // a context for modbus_reply; never connects
     mapping_ = new_request_mapping();
     modbus_set_socket(ctx_, socket_.native_handle());
@@ -127,7 +127,7 @@ class ModbusTcpServer::Session : public std::enable_shared_from_this<Session> {
       modbus_reply_exception(ctx_, req, kGatewayTargetFailed);
       return;
     }
-    switch (answer_request(server_.bank_, server_.mutex_, device, req, length,
+    switch (answer_request(server_.bank_, server_.mutex_, device, client_, req, length,
                            length - static_cast<int>(kHeaderBytes), ctx_, mapping_)) {
       case Answer::kSilent:
         ++stats.unanswered;  // the device does not answer; the client times out
@@ -143,6 +143,7 @@ class ModbusTcpServer::Session : public std::enable_shared_from_this<Session> {
   ModbusTcpServer& server_;
   asio::ip::tcp::socket socket_;
   std::size_t slot_;
+  ClientId client_;  // this connection, for the devices' owner rule
   modbus_t* ctx_ = nullptr;
   modbus_mapping_t* mapping_ = nullptr;
   std::array<std::uint8_t, kMaxAduBytes> frame_{};
@@ -187,7 +188,7 @@ void ModbusTcpServer::accept(std::size_t slot) {
         if (ec) return;
         ++stats_.connections;
         socket.set_option(asio::ip::tcp::no_delay(true));
-        std::make_shared<Session>(*this, std::move(socket), slot)->start();
+        std::make_shared<Session>(*this, std::move(socket), slot, stats_.connections)->start();
         accept(slot);
       });
 }

@@ -7,7 +7,6 @@
 namespace sim {
 
 namespace {
-constexpr double kShortTonKg = 907.18474;
 constexpr int kPodCheckEverySteps = 10;
 constexpr double kRampMeanS = 10;  // the import ramp is judged on 10 s means, 60 s apart  // the
                                    // floor check costs O(pods): every 100 ms
@@ -222,7 +221,7 @@ void RunMonitor::finish(const Plant& plant, RunReport& r) const {
       permit_detail = text;
     }
   }
-  const double nox_total_t = scenario_.permit_usage.nox_short_tons + nox_kg / kShortTonKg;
+  const double nox_total_t = scenario_.permit_usage.nox_short_tons + nox_kg / site::kKgPerShortTon;
   if (nox_total_t > p.nox_cap_short_tons_per_12_months) {
     permit_ok = false;
     std::snprintf(text, sizeof text, "rolling NOx %.3f short tons > cap %.1f", nox_total_t,

@@ -73,6 +73,10 @@ class Controller {
 
   void step(const hal::ProcessImage& image, const OperatorInputs& op, double now_s,
             hal::Commands& out);
+  // As if constructed anew with `usage`: a standby taking over, with the counters
+  // its peer last sent. Its next step adopts the plant as it finds it, as a
+  // controller's first step does (bumpless). Allocates: not a scan's work.
+  void restart(const PermitUsage& usage);
 
   const ControllerStatus& status() const;
   EventLog& log();

@@ -6,6 +6,9 @@
 // with exception 3 and change nothing; a command not possible in the device's
 // state with exception 6; a pod gateway whose controller heartbeat stops for its
 // timeout takes its safe cap; a silent device (a scenario fault) does not answer.
+// Fencing for a hot-standby pair: a device with an owner (register owner_epoch)
+// takes writes only from the client, a TCP connection or the serial line, that
+// claimed it with the highest epoch; others get exception 1.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +34,17 @@ struct Reply {
   std::uint8_t exception = 0;
 };
 
+// Who sent a request: a server's number for the TCP connection (from 1), or 0 for
+// a serial line (which has one master).
+using ClientId = std::uint64_t;
+
+// A device changed owner: for the server's log (the fencing audit).
+struct OwnerChange {
+  int device;
+  std::uint16_t from_epoch, to_epoch;
+  ClientId from_client, to_client;
+};
+
 class DeviceBank {
  public:
   explicit DeviceBank(Plant& plant);
@@ -45,7 +59,14 @@ class DeviceBank {
              std::uint16_t* out);
   // Function codes 6 and 16: holding registers only. Each register the request
   // touches must be written whole; registers apply in address order.
-  Reply write(int device, std::uint16_t address, std::uint16_t count, const std::uint16_t* values);
+  Reply write(int device, std::uint16_t address, std::uint16_t count, const std::uint16_t* values,
+              ClientId client = 0);
+
+  // Owner changes since the last clear (claims, releases), and writes refused
+  // because another client owns the device.
+  const std::vector<OwnerChange>& owner_changes() const { return owner_changes_; }
+  void clear_owner_changes() { owner_changes_.clear(); }
+  std::uint64_t fenced_writes() const { return fenced_writes_; }
 
   // How late the device answers now (a scenario's device_slow fault), in seconds.
   double delay_s(int device) const;
@@ -69,6 +90,13 @@ class DeviceBank {
   std::vector<std::uint16_t> controller_heartbeat_;
   std::unordered_map<std::string, int> point_index_;
   std::vector<PodGatewayState> gateways_;
+  struct Owner {
+    std::uint16_t epoch = 0;  // 0: none
+    ClientId client = 0;
+  };
+  std::vector<Owner> owners_;
+  std::vector<OwnerChange> owner_changes_;
+  std::uint64_t fenced_writes_ = 0;
   double next_watch_s_ = 0;
 };
 

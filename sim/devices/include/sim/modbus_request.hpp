@@ -27,10 +27,11 @@ modbus_mapping_t* new_request_mapping();
 
 // Answers `adu` (the whole request as libmodbus frames it for `ctx`: header, then
 // `pdu_length` bytes of PDU from the function code on, then on RTU the CRC) for
-// `device` of `bank`, through `ctx`. With `mutex`, holds it while the bank is
-// read or written (not while the answer is sent). Returns what the device did:
+// `device` of `bank` from `client` (for the owner rule), through `ctx`. With `mutex`, holds it
+// while the bank is read or written (not while the answer is sent). Returns what the device did:
 // answered, answered with an exception, or kept silent (nothing sent).
-Answer answer_request(DeviceBank& bank, std::mutex* mutex, int device, const std::uint8_t* adu,
-                      int adu_length, int pdu_length, modbus_t* ctx, modbus_mapping_t* mapping);
+Answer answer_request(DeviceBank& bank, std::mutex* mutex, int device, ClientId client,
+                      const std::uint8_t* adu, int adu_length, int pdu_length, modbus_t* ctx,
+                      modbus_mapping_t* mapping);
 
 }  // namespace sim

@@ -1,0 +1,61 @@
+// The role of one plantd of a hot-standby pair, decided once per scan from the
+// peer's heartbeats and the devices' fencing (docs/operations.md). Pure: no
+// clock, no socket; the scan loop feeds it.
+//
+// - Both nodes start as standby. A standby takes over after `loss_scans` of its
+//   own scans without a heartbeat from an active peer; when the peer is alive
+//   and standby too, only node a takes over, so the pair never claims twice.
+// - Taking over claims a new epoch: above every epoch seen (the peer's, the
+//   devices'), odd for node a and even for node b, so no two claims are equal.
+//   The devices then take writes from the new owner only (owner_epoch).
+// - An active node that a device refuses (fenced), or that hears an active peer
+//   with a higher epoch, stops writing and becomes standby at once. A fenced node
+//   does not take over again until it has heard an active peer: if someone else
+//   claimed the devices (an engineer, say), it does not fight them.
+#pragma once
+
+#include <cstdint>
+
+namespace runtime {
+
+enum class Role : std::uint8_t { kStandby, kActive };
+const char* to_string(Role r);
+
+struct PeerBeat {
+  Role role = Role::kStandby;
+  std::uint16_t epoch = 0;
+};
+
+struct RoleDecision {
+  Role role = Role::kStandby;
+  std::uint16_t epoch = 0;  // the epoch this node writes with; 0 when standby
+  bool took_over = false;   // this scan: claim the devices, restart the controller
+  bool demoted = false;     // this scan: stop writing
+  int silent_scans = 0;     // scans without a heartbeat from an active peer
+};
+
+class RedundancyRole {
+ public:
+  RedundancyRole(bool node_a, int loss_scans) : node_a_(node_a), loss_scans_(loss_scans) {}
+
+  // Once per scan, after the read and before the step. `beat`: the latest
+  // heartbeat since the last scan (nullptr: none). `fenced`: a device refused
+  // this node since it claimed. `device_epoch`: the highest owner epoch the
+  // devices have shown.
+  RoleDecision scan(const PeerBeat* beat, bool fenced, std::uint16_t device_epoch);
+
+  Role role() const { return role_; }
+  std::uint16_t epoch() const { return epoch_; }
+
+ private:
+  std::uint16_t next_epoch(std::uint16_t above) const;
+
+  bool node_a_;
+  int loss_scans_;
+  Role role_ = Role::kStandby;
+  std::uint16_t epoch_ = 0, highest_seen_ = 0;
+  int scans_since_active_ = 0, scans_since_any_ = 1 << 20;
+  bool hold_after_fence_ = false;
+};
+
+}  // namespace runtime

@@ -1,0 +1,114 @@
+// The role logic of a hot-standby pair (firmware/runtime/redundancy): when a
+// standby takes over, with which epoch, and when an active gives way. Two
+// RedundancyRole objects exchange heartbeats scan by scan, as two plantd do.
+#include <catch2/catch.hpp>
+
+#include "redundancy_role.hpp"
+
+using runtime::PeerBeat;
+using runtime::RedundancyRole;
+using runtime::Role;
+using runtime::RoleDecision;
+
+namespace {
+
+// Two nodes scanning in step; either can be silenced. Returns after `scans`.
+struct Pair {
+  RedundancyRole a{true, 2}, b{false, 2};
+  RoleDecision da, db;
+  bool a_alive = true, b_alive = true;
+  std::uint16_t device_epoch = 0;  // the highest claim the devices have taken
+
+  void run(int scans) {
+    for (int k = 0; k < scans; ++k) {
+      const PeerBeat from_a{a.role(), a.epoch()}, from_b{b.role(), b.epoch()};
+      if (a_alive) da = a.scan(b_alive ? &from_b : nullptr, fenced(a), device_epoch);
+      if (b_alive) db = b.scan(a_alive ? &from_a : nullptr, fenced(b), device_epoch);
+      if (a_alive && a.role() == Role::kActive) device_epoch = std::max(device_epoch, a.epoch());
+      if (b_alive && b.role() == Role::kActive) device_epoch = std::max(device_epoch, b.epoch());
+    }
+  }
+  // The devices refuse a node whose epoch is below the one they hold.
+  bool fenced(const RedundancyRole& n) const {
+    return n.role() == Role::kActive && n.epoch() < device_epoch;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a pair started together has one active, node a, and never two", "[redundancy]") {
+  Pair p;
+  for (int k = 0; k < 50; ++k) {
+    p.run(1);
+    CHECK_FALSE((p.a.role() == Role::kActive && p.b.role() == Role::kActive));
+  }
+  CHECK(p.a.role() == Role::kActive);
+  CHECK(p.b.role() == Role::kStandby);
+  CHECK(p.a.epoch() % 2 == 1);  // node a claims odd epochs
+}
+
+TEST_CASE("the standby takes over within loss_scans of the active's last heartbeat",
+          "[redundancy]") {
+  Pair p;
+  p.run(10);
+  REQUIRE(p.a.role() == Role::kActive);
+  const std::uint16_t old_epoch = p.a.epoch();
+  p.a_alive = false;  // kill -9
+  int scans = 0;
+  while (p.b.role() != Role::kActive && scans < 10) {
+    p.run(1);
+    ++scans;
+  }
+  CHECK(scans == 2);  // the loss_scans of the site file
+  CHECK(p.db.took_over);
+  CHECK(p.b.epoch() > old_epoch);
+  CHECK(p.b.epoch() % 2 == 0);  // node b claims even epochs
+}
+
+TEST_CASE("a paused active that comes back is fenced and becomes standby", "[redundancy]") {
+  Pair p;
+  p.run(10);
+  p.a_alive = false;  // SIGSTOP: a keeps its role, but is heard no more
+  p.run(5);
+  REQUIRE(p.b.role() == Role::kActive);
+  REQUIRE(p.a.role() == Role::kActive);  // a has not scanned since
+  p.a_alive = true;                      // SIGCONT
+  p.run(1);
+  CHECK(p.da.demoted);
+  CHECK(p.a.role() == Role::kStandby);
+  CHECK(p.b.role() == Role::kActive);
+  p.run(20);  // and it stays so while b is heard
+  CHECK(p.a.role() == Role::kStandby);
+  CHECK(p.b.role() == Role::kActive);
+}
+
+TEST_CASE("a node fenced by someone else does not fight for the devices", "[redundancy]") {
+  RedundancyRole a(true, 2);
+  for (int k = 0; k < 3; ++k)
+    a.scan(nullptr, false, 0);  // alone: takes over
+  REQUIRE(a.role() == Role::kActive);
+  // An engineer claims the devices with epoch 40 (plantctl regs write).
+  RoleDecision d = a.scan(nullptr, true, 40);
+  CHECK(d.demoted);
+  for (int k = 0; k < 100; ++k)
+    d = a.scan(nullptr, false, 40);
+  CHECK(a.role() == Role::kStandby);
+  // Once an active peer has been heard and lost again, it may take over, above 40.
+  const PeerBeat peer{Role::kActive, 42};
+  a.scan(&peer, false, 42);
+  for (int k = 0; k < 2; ++k)
+    d = a.scan(nullptr, false, 42);
+  CHECK(a.role() == Role::kActive);
+  CHECK(a.epoch() == 43);
+}
+
+TEST_CASE("a standby whose peer is alive but standby waits when it is node b", "[redundancy]") {
+  RedundancyRole b(false, 2);
+  const PeerBeat standby_peer{Role::kStandby, 0};
+  for (int k = 0; k < 20; ++k)
+    b.scan(&standby_peer, false, 0);
+  CHECK(b.role() == Role::kStandby);
+  b.scan(nullptr, false, 0);
+  b.scan(nullptr, false, 0);  // the peer has gone silent too
+  CHECK(b.role() == Role::kActive);
+}
