@@ -77,7 +77,7 @@ TEST_CASE("soak: 10 minutes over Modbus at a 20 ms scan with 50 SCADA clients",
                                           "127.0.0.1",
                                           "--port",
                                           std::to_string(port)};
-  if (realtime) sim_command.insert(sim_command.begin(), {"chrt", "-f", "40"});
+  if (realtime) sim_command.insert(sim_command.begin(), {"/usr/bin/chrt", "-f", "40"});
   proc::Process sim(sim_command, base + "-sim.log");
   REQUIRE(proc::wait_for_port(port, 10));
   const std::string journal = base + "-journal.jsonl";

@@ -3,7 +3,10 @@
 // RedundancyRole objects exchange heartbeats scan by scan, as two plantd do.
 #include <catch2/catch.hpp>
 
+#include "heartbeat_link.hpp"
+#include "process.hpp"
 #include "redundancy_role.hpp"
+#include "test_sites.hpp"
 
 using runtime::PeerBeat;
 using runtime::RedundancyRole;
@@ -111,4 +114,43 @@ TEST_CASE("a standby whose peer is alive but standby waits when it is node b", "
   b.scan(nullptr, false, 0);
   b.scan(nullptr, false, 0);  // the peer has gone silent too
   CHECK(b.role() == Role::kActive);
+}
+
+// The heartbeat is input from the network: what does not parse, names another
+// site, or comes from the node itself is dropped and counted, never taken.
+TEST_CASE("heartbeats that are garbled, for another site or from the node itself are dropped",
+          "[redundancy]") {
+  const int port_a = proc::free_port(), port_b = port_a + 1;
+  const site::Site s = test::load(
+      test::island_site_toml(2, "droop",
+                             "[redundancy]\nnode_a = \"127.0.0.1:" + std::to_string(port_a) +
+                                 "\"\nnode_b = \"127.0.0.1:" + std::to_string(port_b) + "\"\n"));
+  asio::io_context io;
+  runtime::HeartbeatLink a(io, s, true), b(io, s, false);
+  asio::ip::udp::socket raw(io, asio::ip::udp::endpoint(asio::ip::udp::v4(), 0));
+  const asio::ip::udp::endpoint to_a(asio::ip::make_address_v4("127.0.0.1"),
+                                     static_cast<std::uint16_t>(port_a));
+  const std::string name = s.name;
+  for (const std::string& d : {
+           std::string("hello\n"),
+           std::string("plantd-heartbeat 1 node=b role=active epoch=3 seq=9 site=another site\n"),
+           std::string("plantd-heartbeat 1 node=a role=active epoch=3 seq=9 site=") + name + "\n",
+           std::string("plantd-heartbeat 1 node=b role=leader epoch=3 seq=9 site=") + name + "\n",
+           std::string("plantd-heartbeat 1 node=b role=active epoch=70000 seq=9 site=") + name +
+               "\n",
+           std::string("plantd-heartbeat 1 node=b role=active epoch=3 seq=9 site=") + name,
+       })
+    raw.send_to(asio::buffer(d), to_a);
+  b.send(Role::kActive, 4, 10, nullptr);  // the one good heartbeat
+  int polls = 0;
+  while (a.received() + a.dropped() < 7 && polls++ < 200)
+    io.run_for(std::chrono::milliseconds(10));
+  CHECK(a.dropped() == 6);
+  CHECK(a.received() == 1);
+  runtime::ReceivedBeat got;
+  REQUIRE(a.take(got));
+  CHECK(got.beat.role == Role::kActive);
+  CHECK(got.beat.epoch == 4);
+  CHECK(got.seq == 10);
+  CHECK_FALSE(a.take(got));  // taken once
 }

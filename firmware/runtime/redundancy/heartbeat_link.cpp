@@ -33,9 +33,10 @@ HeartbeatLink::HeartbeatLink(asio::io_context& io, const site::Site& site, bool 
 void HeartbeatLink::send(Role role, std::uint16_t epoch, std::uint64_t seq,
                          const std::string* state_text) {
   char head[256];
-  const int n = std::snprintf(head, sizeof head, "%ssite=%s node=%c role=%s epoch=%u seq=%llu\n",
-                              kMagic, site_name_.c_str(), self_, to_string(role), epoch,
-                              static_cast<unsigned long long>(seq));
+  // The site's name last: the rest of the line, spaces and all.
+  const int n = std::snprintf(head, sizeof head, "%snode=%c role=%s epoch=%u seq=%llu site=%s\n",
+                              kMagic, self_, to_string(role), epoch,
+                              static_cast<unsigned long long>(seq), site_name_.c_str());
   if (n <= 0 || n >= static_cast<int>(sizeof head)) return;
   out_.assign(head, static_cast<std::size_t>(n));
   if (state_text) out_ += *state_text;
@@ -62,18 +63,22 @@ void HeartbeatLink::receive() {
           const char* text = in_.data();
           const char* end = text + n;
           const char* eol = static_cast<const char*>(std::memchr(text, '\n', n));
-          char site[128] = {}, node = 0, role[16] = {};
+          char node = 0, role[16] = {};
           unsigned epoch = 0;
           unsigned long long seq = 0;
+          int site_at = -1;
           const std::size_t magic = std::strlen(kMagic);
           const std::string head = eol ? std::string(text, eol) : std::string();
           const bool parsed =
               eol && head.compare(0, magic, kMagic) == 0 &&
-              std::sscanf(head.c_str() + magic, "site=%127s node=%c role=%15s epoch=%u seq=%llu",
-                          site, &node, role, &epoch, &seq) == 5 &&
-              epoch <= 65535 &&
+              std::sscanf(head.c_str() + magic, "node=%c role=%15s epoch=%u seq=%llu site=%n",
+                          &node, role, &epoch, &seq, &site_at) == 4 &&
+              site_at > 0 && epoch <= 65535 &&
               (std::strcmp(role, "active") == 0 || std::strcmp(role, "standby") == 0);
-          if (!parsed || site_name_ != site || node != other_) {
+          if (!parsed ||
+              head.compare(magic + static_cast<std::size_t>(site_at), std::string::npos,
+                           site_name_) != 0 ||
+              node != other_) {
             ++dropped_;
           } else if (!fresh_ || seq >= latest_.seq) {
             ++received_;

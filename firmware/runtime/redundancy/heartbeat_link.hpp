@@ -1,6 +1,6 @@
 // The heartbeat between the two plantd of a hot-standby pair: one UDP datagram
 // per scan each way, on the scan loop's io_context (no thread). A datagram is a
-// text line, "plantd-heartbeat 1 site=NAME node=a role=active epoch=3 seq=N",
+// text line, "plantd-heartbeat 1 node=a role=active epoch=3 seq=N site=NAME",
 // followed, every few scans and whenever a counter moved, by the sender's
 // counters as its state file holds them (checksummed), so the standby takes over
 // with the permit counters its peer had. Datagrams for another site, from the
