@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "hal/device_addresses.hpp"
+#include "plant_readback.hpp"
 #include "process.hpp"
 #include "register_access.hpp"
 #include "site/load.hpp"
@@ -22,33 +23,9 @@ namespace {
 const std::string kSource = PLANT_SOURCE_DIR;
 const std::string kSite = kSource + "/config/colossus-100k.toml";
 
-struct Plant {
-  std::vector<double> unit_status;  // turbine map codes
-  std::vector<double> cap_mw, compute_mw;
-};
-
-Plant read_plant(modbus_t* ctx, const site::Site& site) {
-  Plant p;
-  for (const auto& a : hal::regs::device_addresses(site)) {
-    const hal::regs::DeviceMap& map = hal::regs::device_map(a.kind);
-    modbus_set_slave(ctx, a.unit_id);
-    double v = -1;
-    if (a.kind == hal::regs::DeviceKind::kTurbine) {
-      REQUIRE(hal::read_register(ctx, *map.find("status"), v));
-      p.unit_status.push_back(v);
-    } else if (a.kind == hal::regs::DeviceKind::kPodGateway) {
-      REQUIRE(hal::read_register(ctx, *map.find("cap_mw"), v));
-      p.cap_mw.push_back(v);
-      REQUIRE(hal::read_register(ctx, *map.find("compute_mw"), v));
-      p.compute_mw.push_back(v);
-    }
-  }
-  return p;
-}
-
-bool running(double status) {  // starting, loading or online
-  return status >= 1 && status <= 3;
-}
+using test::PlantReadback;
+using test::read_plant;
+using test::running;
 
 }  // namespace
 
@@ -99,7 +76,7 @@ TEST_CASE(
   gateway.host = "127.0.0.1";
   modbus_t* ctx = hal::new_context(gateway, 1.0);
   REQUIRE(modbus_connect(ctx) == 0);
-  const Plant at_kill = read_plant(ctx, site);
+  const PlantReadback at_kill = read_plant(ctx, site);
   const runtime::StateLoad on_disk = runtime::StateFile(state, site).load();
   REQUIRE(on_disk.restored);
   const int starts_at_kill =
@@ -111,7 +88,7 @@ TEST_CASE(
   auto second = std::make_unique<proc::Process>(plantd_args, base + "-plantd-2.log");
   // Watch the restart: caps read every 0.5 s for 4 s.
   double worst_rise_pu = 0;
-  Plant after = at_kill;
+  PlantReadback after = at_kill;
   for (int k = 0; k < 8; ++k) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     after = read_plant(ctx, site);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "hal/device_addresses.hpp"
+#include "plant_readback.hpp"
 #include "process.hpp"
 #include "register_access.hpp"
 #include "site/load.hpp"
@@ -60,34 +61,9 @@ std::vector<Claim> claims(const std::string& log) {
   return out;
 }
 
-struct Units {
-  std::vector<double> status, cap_mw, compute_mw;
-  std::vector<double> owner_epoch;  // every device
-};
-Units read_plant(modbus_t* ctx, const site::Site& site) {
-  Units p;
-  for (const auto& a : hal::regs::device_addresses(site)) {
-    const hal::regs::DeviceMap& map = hal::regs::device_map(a.kind);
-    modbus_set_slave(ctx, a.unit_id);
-    double v = -1;
-    REQUIRE(hal::read_register(ctx, *map.find("owner_epoch"), v));
-    p.owner_epoch.push_back(v);
-    if (a.kind == hal::regs::DeviceKind::kTurbine) {
-      REQUIRE(hal::read_register(ctx, *map.find("status"), v));
-      p.status.push_back(v);
-    } else if (a.kind == hal::regs::DeviceKind::kPodGateway) {
-      REQUIRE(hal::read_register(ctx, *map.find("cap_mw"), v));
-      p.cap_mw.push_back(v);
-      REQUIRE(hal::read_register(ctx, *map.find("compute_mw"), v));
-      p.compute_mw.push_back(v);
-    }
-  }
-  return p;
-}
-
-bool running(double status) {  // starting, loading or online
-  return status >= 1 && status <= 3;
-}
+using test::PlantReadback;
+using test::read_plant;
+using test::running;
 
 // plantsim serving the 40 s grid outage, and the site with a [redundancy] table.
 struct Bench {
@@ -161,7 +137,7 @@ TEST_CASE("hot standby: kill -9 the active mid-outage, the standby takes over wi
   // The grid goes at 10 s; node a starts units on the battery's time.
   std::this_thread::sleep_for(std::chrono::seconds(13));
   modbus_t* ctx = bench.client();
-  const Units at_kill = read_plant(ctx, site);
+  const PlantReadback at_kill = read_plant(ctx, site);
   const long long killed_ms = wall_ms();
   REQUIRE(a->stop(SIGKILL, 5) != -1);
   const std::string a_log = a->log();
@@ -176,16 +152,16 @@ TEST_CASE("hot standby: kill -9 the active mid-outage, the standby takes over wi
 
   // Watch the takeover: units and caps every 0.5 s for 4 s.
   double worst_rise_pu = 0;
-  Units after = at_kill;
+  PlantReadback after = at_kill;
   for (int k = 0; k < 8; ++k) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     after = read_plant(ctx, site);
     for (std::size_t p = 0; p < after.cap_mw.size(); ++p)
       worst_rise_pu =
           std::max(worst_rise_pu, (after.cap_mw[p] - at_kill.cap_mw[p]) / at_kill.compute_mw[p]);
-    for (std::size_t u = 0; u < after.status.size(); ++u) {
+    for (std::size_t u = 0; u < after.unit_status.size(); ++u) {
       INFO("unit " << u << " at check " << k);
-      if (running(at_kill.status[u])) CHECK(running(after.status[u]));
+      if (running(at_kill.unit_status[u])) CHECK(running(after.unit_status[u]));
     }
   }
   for (double e : after.owner_epoch)
@@ -256,7 +232,7 @@ TEST_CASE(
   REQUIRE(kill(a->pid(), SIGCONT) == 0);
   std::this_thread::sleep_for(std::chrono::seconds(4));
   modbus_t* ctx = bench.client();
-  const Units end = read_plant(ctx, bench.site);
+  const PlantReadback end = read_plant(ctx, bench.site);
   modbus_close(ctx);
   modbus_free(ctx);
   REQUIRE(a->stop(SIGTERM, 10) == 0);
