@@ -300,15 +300,17 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     timer.cancel();
     io_context.stop();  // the SCADA server's connections would keep it running
   });
-  long long scans = 0, overruns = 0;
+  long long scans = 0, overruns = 0, slow_scans = 0;
   double max_late_ms = 0;
   const Clock::time_point start = Clock::now();
   Clock::time_point deadline = start;
   std::function<void(const std::error_code&)> tick = [&](const std::error_code& ec) {
     if (stopping || ec == asio::error::operation_aborted) return;
     const double previous_s = now;
+    const Clock::time_point began = Clock::now();
     now = clock(scans);
     io.read(image, now);
+    const Clock::time_point read_done = Clock::now();
     bool active = true;
     if (pair) {
       const runtime::RoleDecision d = pair->scan(io, controller, counters.curtailed_mwh, now);
@@ -330,7 +332,9 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     if (active) controller.step(image, op, now, commands);
     // Counted starts and stops reach the disk before the commands go out.
     if (keeper) state_not_kept = keeper->after_step(controller, counters.curtailed_mwh, now);
+    const Clock::time_point step_done = Clock::now();
     if (active) io.write(commands, now);
+    const Clock::time_point write_done = Clock::now();
     if (pair) pair->send(controller, counters.curtailed_mwh, scans, service.save_interval_s);
     fw::AlarmManager& alarms = controller.alarms();
     for (std::size_t k = 0; k < alarms.event_count(); ++k) {
@@ -403,6 +407,19 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     max_late_ms = std::max(
         max_late_ms, std::chrono::duration<double, std::milli>(wall - (deadline - period)).count());
     overran = wall > deadline + period;
+    // A scan that ended more than 1.5 periods after it was due, taken apart: how
+    // late it began, and its read, step and write (the first 20; then counted).
+    if (wall > deadline + period / 2 && slow_scans++ < 20) {
+      auto ms = [](Clock::duration d) {
+        return std::chrono::duration<double, std::milli>(d).count();
+      };
+      spdlog::info(
+          "slow scan {}: ended {:.1f} ms after due; began {:.1f} ms late, read {:.1f} ms, step "
+          "{:.1f} ms, write {:.1f} ms, the rest {:.1f} ms",
+          scans, ms(wall - (deadline - period)), ms(began - (deadline - period)),
+          ms(read_done - began), ms(step_done - read_done), ms(write_done - step_done),
+          ms(wall - write_done));
+    }
     if (overran) {
       ++overruns;
       spdlog::warn("scan overrun: {:.1f} ms late ({} so far)",
