@@ -1,6 +1,6 @@
 // The [scada] section (plantd's own Modbus TCP server), the [alarms] section and
 // the [redundancy] section (a hot-standby pair).
-// docs/configuration.md documents both.
+// docs/configuration.md documents all three.
 #include <algorithm>
 #include <string>
 

@@ -6,6 +6,9 @@
 #include <modbus/modbus.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "hal/device_addresses.hpp"
@@ -45,6 +48,28 @@ inline PlantReadback read_plant(modbus_t* ctx, const site::Site& site) {
 // Starting, loading or online.
 inline bool running(double unit_status) {
   return unit_status >= 1 && unit_status <= 3;
+}
+
+// Watches a controller take over (a restart, a standby): reads the plant every
+// 0.5 s for 4 s, checks that no unit running or starting at `before` stopped, and
+// returns the largest rise of any pod's cap, as a share of its compute power.
+// `after` holds the last reading.
+inline double watch_takeover(modbus_t* ctx, const site::Site& site, const PlantReadback& before,
+                             PlantReadback& after) {
+  double worst_rise_pu = 0;
+  after = before;
+  for (int k = 0; k < 8; ++k) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    after = read_plant(ctx, site);
+    for (std::size_t p = 0; p < after.cap_mw.size(); ++p)
+      worst_rise_pu =
+          std::max(worst_rise_pu, (after.cap_mw[p] - before.cap_mw[p]) / before.compute_mw[p]);
+    for (std::size_t u = 0; u < after.unit_status.size(); ++u) {
+      INFO("unit " << u << " at check " << k);
+      if (running(before.unit_status[u])) CHECK(running(after.unit_status[u]));
+    }
+  }
+  return worst_rise_pu;
 }
 
 }  // namespace test

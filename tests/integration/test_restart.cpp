@@ -87,19 +87,8 @@ TEST_CASE(
 
   auto second = std::make_unique<proc::Process>(plantd_args, base + "-plantd-2.log");
   // Watch the restart: caps read every 0.5 s for 4 s.
-  double worst_rise_pu = 0;
-  PlantReadback after = at_kill;
-  for (int k = 0; k < 8; ++k) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    after = read_plant(ctx, site);
-    for (std::size_t p = 0; p < after.cap_mw.size(); ++p)
-      worst_rise_pu =
-          std::max(worst_rise_pu, (after.cap_mw[p] - at_kill.cap_mw[p]) / at_kill.compute_mw[p]);
-    for (std::size_t u = 0; u < after.unit_status.size(); ++u) {
-      INFO("unit " << u << " at check " << k);
-      if (running(at_kill.unit_status[u])) CHECK(running(after.unit_status[u]));
-    }
-  }
+  PlantReadback after;
+  const double worst_rise_pu = test::watch_takeover(ctx, site, at_kill, after);
   int running_at_kill = 0;
   for (double st : at_kill.unit_status)
     running_at_kill += running(st) ? 1 : 0;

@@ -151,19 +151,8 @@ TEST_CASE("hot standby: kill -9 the active mid-outage, the standby takes over wi
     REQUIRE(e == 1);  // node a's first epoch on every device
 
   // Watch the takeover: units and caps every 0.5 s for 4 s.
-  double worst_rise_pu = 0;
-  PlantReadback after = at_kill;
-  for (int k = 0; k < 8; ++k) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    after = read_plant(ctx, site);
-    for (std::size_t p = 0; p < after.cap_mw.size(); ++p)
-      worst_rise_pu =
-          std::max(worst_rise_pu, (after.cap_mw[p] - at_kill.cap_mw[p]) / at_kill.compute_mw[p]);
-    for (std::size_t u = 0; u < after.unit_status.size(); ++u) {
-      INFO("unit " << u << " at check " << k);
-      if (running(at_kill.unit_status[u])) CHECK(running(after.unit_status[u]));
-    }
-  }
+  PlantReadback after;
+  const double worst_rise_pu = test::watch_takeover(ctx, site, at_kill, after);
   for (double e : after.owner_epoch)
     CHECK(e == 2);  // node b's epoch on every device
   modbus_close(ctx);
