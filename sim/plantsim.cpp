@@ -26,6 +26,11 @@
 
 namespace {
 
+double ms_between(std::chrono::steady_clock::time_point from,
+                  std::chrono::steady_clock::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
 void print_errors(const site::Diagnostics& errors) {
   for (const site::Diagnostic& d : errors)
     std::cerr << d.str() << "\n";
@@ -131,6 +136,12 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
       std::chrono::duration<double>(std::max(plant.step_s() / speed, 0.0005)));
   sim::RunMonitor monitor(plant, scenario);
   auto start = std::chrono::steady_clock::now();
+  // How well this thread kept up: a tick that wakes late or runs long delays
+  // every answer queued behind it.
+  struct {
+    long long count = 0;
+    double late_ms = 0, longest_ms = 0;
+  } ticks;
   std::function<void(const std::error_code&)> tick = [&](const std::error_code& ec) {
     if (ec) return;
     // On a bench the controller may start after the simulator: the plant's clock
@@ -142,8 +153,9 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
       timer.async_wait(tick);
       return;
     }
-    const double wall_s =
-        speed * std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const auto woke = std::chrono::steady_clock::now();
+    ticks.late_ms = std::max(ticks.late_ms, ms_between(timer.expiry(), woke));
+    const double wall_s = speed * std::chrono::duration<double>(woke - start).count();
     const std::lock_guard<std::mutex> lock(plant_mutex);
     while (plant.time_s() + plant.step_s() <= wall_s) {
       player.apply_due();
@@ -153,6 +165,9 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
       monitor.observe(plant, plant.pods().curtailed_mw());
     }
     log_owner_changes(bank, plant.time_s());
+    ++ticks.count;
+    ticks.longest_ms =
+        std::max(ticks.longest_ms, ms_between(woke, std::chrono::steady_clock::now()));
     if (duration_s > 0 && plant.time_s() >= duration_s) {
       io.stop();
       return;
@@ -177,6 +192,8 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
   if (bank.fenced_writes() > 0)
     std::printf("plantsim: %llu writes refused (exception 1): another controller owns the device\n",
                 static_cast<unsigned long long>(bank.fenced_writes()));
+  std::printf("plantsim: %lld ticks; the latest woke %.1f ms after due, the longest took %.1f ms\n",
+              ticks.count, ticks.late_ms, ticks.longest_ms);
   const sim::ServerStats& st = server->stats();
   std::printf(
       "plantsim: served %llu requests on %llu connections (%llu exceptions, %llu unanswered, "

@@ -415,10 +415,10 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
       };
       spdlog::info(
           "slow scan {}: ended {:.1f} ms after due; began {:.1f} ms late, read {:.1f} ms, step "
-          "{:.1f} ms, write {:.1f} ms, the rest {:.1f} ms",
+          "{:.1f} ms, write {:.1f} ms, the rest {:.1f} ms; in the read: {}",
           scans, ms(wall - (deadline - period)), ms(began - (deadline - period)),
           ms(read_done - began), ms(step_done - read_done), ms(write_done - step_done),
-          ms(wall - write_done));
+          ms(wall - write_done), io.describe_last_read());
     }
     if (overran) {
       ++overruns;

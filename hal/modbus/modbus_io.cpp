@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
@@ -21,6 +22,16 @@
 namespace hal {
 
 namespace {
+
+std::string fmt_ms(double ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", ms);
+  return text;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
 
 using regs::DeviceKind;
 using regs::Register;
@@ -115,6 +126,19 @@ struct ModbusIo::Impl {
     std::string endpoint_label;  // the endpoint, whichever slot
     std::vector<int> devices;
     std::thread thread;
+    // The last read and write phase on this connection, in wall time: for the
+    // slow-scan log.
+    struct PhaseTimes {
+      double phase_ms = 0, slowest_request_ms = 0;  // requests: timed in reads only
+      int slowest_device = -1, requests = 0;
+      void note_request(double ms, int device) {
+        ++requests;
+        if (ms > slowest_request_ms) {
+          slowest_request_ms = ms;
+          slowest_device = device;
+        }
+      }
+    } read_times, write_times;
   };
 
   Impl(const site::Site& s, const ModbusIoOptions& o);
@@ -308,6 +332,9 @@ void ModbusIo::Impl::worker(std::size_t index) {
       now = phase_now_s;
     }
     Connection& c = connections[index];
+    const auto began = std::chrono::steady_clock::now();
+    Connection::PhaseTimes& times = p == 1 ? c.read_times : c.write_times;
+    times = Connection::PhaseTimes{};
     if (ensure_connected(c, now)) {
       for (int i : c.devices) {
         if (!c.ctx) break;  // lost during this cycle
@@ -320,6 +347,7 @@ void ModbusIo::Impl::worker(std::size_t index) {
     if (!c.ctx)
       for (int i : c.devices)
         devices[static_cast<size_t>(i)].answered = false;
+    times.phase_ms = ms_since(began);
     {
       std::lock_guard<std::mutex> lock(mutex);
       if (--busy == 0) done_cv.notify_one();
@@ -420,7 +448,10 @@ void ModbusIo::Impl::do_read(Connection& c, Device& d, double now_s) {
   auto attempt = [&](auto&& request) {
     for (int a = 0; a <= options.retries; ++a) {
       ++counters.requests;
-      if (request() >= 0) return 0;
+      const auto sent = std::chrono::steady_clock::now();
+      const int rc = request();
+      c.read_times.note_request(ms_since(sent), static_cast<int>(&d - devices.data()));
+      if (rc >= 0) return 0;
       const int err = errno;
       if (is_exception(err)) return err;
       if (retryable(c.rtu(), err)) {
@@ -712,6 +743,25 @@ int ModbusIo::refusal_count() const {
 const WriteRefusal& ModbusIo::refusal(int i) const {
   return impl_->refusals[static_cast<size_t>(i)];
 }
+std::string ModbusIo::describe_last_read() const {
+  const Impl& m = *impl_;
+  if (m.connections.empty()) return "no connection";
+  // Every connection's phase (all slow: the server; one: that connection), then
+  // the slowest connection's longest request.
+  const Impl::Connection* slowest = &m.connections.front();
+  std::string text = "connections read for";
+  for (const Impl::Connection& c : m.connections) {
+    text += (&c == &m.connections.front() ? " " : ", ") + fmt_ms(c.read_times.phase_ms);
+    if (c.read_times.phase_ms > slowest->read_times.phase_ms) slowest = &c;
+  }
+  const Impl::Connection::PhaseTimes& t = slowest->read_times;
+  text += " ms; " + slowest->label + ": " + std::to_string(t.requests) + " requests";
+  if (t.slowest_device >= 0)
+    text += ", the longest " + fmt_ms(t.slowest_request_ms) + " ms (" +
+            m.devices[static_cast<size_t>(t.slowest_device)].address.name + ")";
+  return text;
+}
+
 void ModbusIo::clear_refusals() {
   impl_->refusals.clear();
 }

@@ -52,6 +52,8 @@ class ModbusIo final : public PlantIo {
   void set_owner_epoch(std::uint16_t epoch) override;
   bool fenced() const override;
   std::uint16_t highest_owner_epoch() const override;
+  // The connection whose last read phase took longest, and its slowest request.
+  std::string describe_last_read() const override;
 
   // Fault lines since the last call to clear_faults() (start and end of each fault).
   const std::vector<std::string>& faults() const;

@@ -39,6 +39,11 @@ TEST_CASE("a scenario report holds the series, the plots and the KPI table",
     REQUIRE(bytes.size() > 1000);
     CHECK(bytes.substr(1, 3) == "PNG");
   }
+  // The scenario's one event (the outage at 10 s) marked and numbered on every plot.
+  const std::string gp = proc::read_file(dir + "/plots.gp");
+  CHECK(proc::occurrences(gp, "set arrow from 10, graph 0 to 10, graph 1 nohead") == 1);
+  CHECK(proc::occurrences(gp, "set label '1' at 10,") == 1);
+  CHECK(proc::occurrences(gp, "set output '") == 5);
   const std::string page = proc::read_file(dir + "/index.html");
   CHECK(page.find("<h2>Key figures</h2>") != std::string::npos);
   CHECK(page.find("curtailed GPU energy") != std::string::npos);

@@ -152,6 +152,18 @@ TEST_CASE(
   CHECK(out.find("mode GridParallel") != std::string::npos);
   CHECK(out.find("operator limit 100.0 MW") != std::string::npos);
   CHECK(out.find("manual_shed") != std::string::npos);
+  // --watch: a fresh screen each period, each from a plantd whose scans moved on.
+  const std::string watched =
+      proc::run_command("/usr/bin/timeout -s INT 1.8 " + std::string(PLANTCTL_PATH) +
+                        " status --watch 0.5 --port " + std::to_string(p.port));
+  INFO(watched);
+  int frames = 0;
+  for (std::size_t at = watched.find("\033[H\033[2J"); at != std::string::npos;
+       at = watched.find("\033[H\033[2J", at + 1))
+    ++frames;
+  CHECK(frames >= 3);
+  CHECK(watched.find("mode GridParallel") != std::string::npos);
+  CHECK(watched.find("STALE") == std::string::npos);
 
   REQUIRE(p.process->stop(SIGTERM, 10) == 0);
   const std::string j = proc::read_file(p.journal);

@@ -2,6 +2,13 @@
 // scan, with 50 SCADA clients polling plantd at once. No scan may end more than
 // two periods after it was due, plantd's memory may not grow, no event may be
 // lost, and every SCADA request must be answered.
+//
+// This machine is a virtual one whose host now and then does not run a virtual
+// CPU for 10 to 30 ms and more, whatever runs on it and at whatever priority. A
+// probe above plantd's priority measures those stalls (stall_probe.hpp). An
+// overrun passes only if the machine stalled, within that scan, for at least as
+// long as the scan ran past its limit: without the stall it would have ended in
+// time. Any other overrun is plantd's, and fails.
 #include <modbus/modbus.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
@@ -9,12 +16,15 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "process.hpp"
+#include "stall_probe.hpp"
 
 namespace {
 
@@ -48,6 +58,19 @@ void poll(int port, std::atomic<bool>& stop, std::atomic<long>& requests,
   }
   modbus_close(ctx);
   modbus_free(ctx);
+}
+
+// The wall time of a plantd log line ("2026-11-29T20:51:42.135 ...", local time).
+test::StallProbe::WallClock::time_point log_time(const std::string& line) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(line.c_str(), "%d-%d-%dT%d:%d:%d.%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+    return {};
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  tm.tm_isdst = -1;
+  return test::StallProbe::WallClock::from_time_t(std::mktime(&tm)) + std::chrono::milliseconds(ms);
 }
 
 }  // namespace
@@ -99,6 +122,7 @@ TEST_CASE("soak: 10 minutes over Modbus at a 20 ms scan with 50 SCADA clients",
     plantd_command.push_back("--realtime-priority");
     plantd_command.push_back("50");
   }
+  test::StallProbe probe;
   proc::Process plantd(plantd_command, base + "-plantd.log");
   REQUIRE(proc::wait_for_port(scada_port, 10));
 
@@ -117,6 +141,15 @@ TEST_CASE("soak: 10 minutes over Modbus at a 20 ms scan with 50 SCADA clients",
   for (std::thread& t : clients)
     t.join();
   const int status = plantd.stop(0, 30);  // it stops by itself at --duration-s
+  probe.stop();
+  // plantsim's own account: how late its ticks woke and how long they took.
+  sim.stop(SIGTERM, 10);
+  const std::string sim_log = sim.log();
+  const std::size_t ticks_at = sim_log.find(" ticks; ");
+  if (ticks_at != std::string::npos) {
+    const std::size_t line = sim_log.rfind('\n', ticks_at) + 1;
+    std::printf("%s\n", sim_log.substr(line, sim_log.find('\n', ticks_at) - line).c_str());
+  }
   const std::string log = plantd.log();
   INFO(log.substr(log.size() > 3000 ? log.size() - 3000 : 0));
   CHECK(status == 0);
@@ -132,8 +165,35 @@ TEST_CASE("soak: 10 minutes over Modbus at a 20 ms scan with 50 SCADA clients",
       "soak: %lld scans, %lld overruns, latest scan end %.1f ms after due; "
       "RSS %ld kB at 2 min, %ld kB at the end; %ld SCADA requests, %ld failed\n",
       scans, overruns, late_ms, rss_settled_kb, rss_end_kb, requests.load(), failures.load());
+  const std::vector<test::StallProbe::Stall> stalls = probe.stalls();
+  std::printf(
+      "the machine: %zu stalls of more than 5 ms in %lld wake-ups of a SCHED_FIFO 60 probe on "
+      "each CPU, the longest %.1f ms%s\n",
+      stalls.size(), probe.wakes(), probe.worst_ms(),
+      probe.realtime() ? "" : " (not at SCHED_FIFO: no overrun is excused)");
   CHECK(scans >= static_cast<long long>(kSoakS / 0.02 * 0.98));
-  CHECK(overruns == 0);  // no scan ended more than two periods after it was due
+  // No scan ended more than two periods after it was due, but for the machine's
+  // own stalls. Each overrun's line: "<time> warning scan overrun: L ms late", L
+  // from one period after due to the scan's end.
+  constexpr double kPeriodMs = 20;
+  long long excused = 0;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    const std::size_t word = line.find("scan overrun: ");
+    if (word == std::string::npos) continue;
+    const double overrun_late_ms = std::stod(line.substr(word + 14));
+    const auto end = log_time(line);
+    const auto due =
+        end - std::chrono::duration_cast<test::StallProbe::WallClock::duration>(
+                  std::chrono::duration<double, std::milli>(overrun_late_ms + kPeriodMs));
+    const double past_limit_ms = overrun_late_ms - kPeriodMs;  // beyond two periods after due
+    const double stalled_ms = probe.realtime() ? probe.stalled_ms_within(due, end) : 0;
+    const bool machine = stalled_ms >= past_limit_ms;
+    excused += machine ? 1 : 0;
+    std::printf("overrun %.1f ms past the limit; the machine stalled %.1f ms in that scan: %s\n",
+                past_limit_ms, stalled_ms, machine ? "the machine's" : "plantd's");
+  }
+  CHECK(overruns - excused == 0);
   CHECK(failures == 0);
   CHECK(static_cast<double>(requests.load()) > kClients * kSoakS * 8);  // every client kept polling
   CHECK(rss_end_kb - rss_settled_kb <= 512);  // no growth beyond allocator noise

@@ -134,17 +134,25 @@ TEST_CASE("during a flood new medium and low alarms are suppressed, high ones ar
   settings.flood_alarms = 4;
   settings.flood_window_s = 100;
   AlarmManager m(settings);
-  // Four alarms with no on-delay in one scan: the flood starts.
-  const std::vector<AlarmId> burst = {AlarmId::kGridLost, AlarmId::kEmergencyShed,
-                                      AlarmId::kUnitTripped, AlarmId::kManualMode};
+  // Four alarms with no on-delay in one scan: as many as the threshold, no flood.
+  std::vector<AlarmId> burst = {AlarmId::kGridLost, AlarmId::kEmergencyShed, AlarmId::kUnitTripped,
+                                AlarmId::kManualMode};
   scan(m, 0, burst);
+  CHECK_FALSE(m.flood());
+  // A fifth is more than the threshold: the flood starts.
+  burst.push_back(AlarmId::kScanOverrun);
+  scan(m, 0.5, burst);
   CHECK(m.flood());
   CHECK(m.first_out() == AlarmId::kGridLost);  // catalogue order within one scan
   std::vector<AlarmId> more = burst;
   more.push_back(AlarmId::kManualShed);          // low
+  more.push_back(AlarmId::kNoxNearCap);          // medium
+  more.push_back(AlarmId::kStateNotKept);        // high
   more.push_back(AlarmId::kUnderFrequencyShed);  // urgent
   scan(m, 1, more);
   CHECK(m.state(AlarmId::kManualShed) == AlarmState::kSuppressed);
+  CHECK(m.state(AlarmId::kNoxNearCap) == AlarmState::kSuppressed);
+  CHECK(m.state(AlarmId::kStateNotKept) == AlarmState::kUnacked);
   CHECK(m.state(AlarmId::kUnderFrequencyShed) == AlarmState::kUnacked);
   CHECK(m.first_out() == AlarmId::kGridLost);
   // The window passes: the rate falls below half the threshold, the flood ends and

@@ -124,6 +124,21 @@ TEST_CASE("accepted SCADA writes change what they name and report old and new", 
   CHECK(f.controller.alarms().state(fw::AlarmId::kPodCommsLost) == fw::AlarmState::kShelved);
 }
 
+TEST_CASE("with max_shelve_s under an hour, a shelve by the default time is within it", "[scada]") {
+  site::Site s = site_with_scada();
+  s.alarms.max_shelve_s = 600;
+  fw::Controller controller{s, fw::PermitUsage{}};
+  runtime::OperatorSettings settings;
+  runtime::ScadaWrites writes{s, controller, settings};
+  CHECK(settings.shelve_duration_s == 600);
+  const hal::regs::Register& r = *hal::regs::scada_map().find("alarm_shelve");
+  std::uint16_t words[2] = {};
+  REQUIRE(hal::regs::encode(r, static_cast<int>(fw::AlarmId::kPodCommsLost) + 1, words));
+  const runtime::WriteOutcome o = writes.write(kLocal, r.address, words, 1, 0, 0);
+  CHECK(o.accepted);
+  CHECK(controller.alarms().state(fw::AlarmId::kPodCommsLost) == fw::AlarmState::kShelved);
+}
+
 TEST_CASE("the operator's import limit and manual shed act on the plant", "[scada][controller]") {
   site::Site s = site_with_scada();
   test::ClosedLoop loop(s);

@@ -215,7 +215,7 @@ void AlarmManager::update(double now_s) {
     --raise_count_;
   }
   const auto rate = static_cast<int>(raise_count_);
-  if (!flood_ && rate >= settings_.flood_alarms) {
+  if (!flood_ && rate > settings_.flood_alarms) {  // ISA-18.2: more than 10 in 10 min
     flood_ = true;
     emit(now_s, AlarmId::kCount, AlarmAction::kFloodStarted);
   } else if (flood_ && rate < settings_.flood_alarms / 2) {

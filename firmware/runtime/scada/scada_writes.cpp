@@ -1,5 +1,6 @@
 #include "scada_writes.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -72,6 +73,8 @@ AddressBlock parse_block(const std::string& text) {
 ScadaWrites::ScadaWrites(const site::Site& site, fw::Controller& controller,
                          OperatorSettings& settings)
     : site_(site), controller_(controller), settings_(settings) {
+  // The default shelve time (an hour) is itself a shelve: within the site's limit.
+  settings_.shelve_duration_s = std::min(settings_.shelve_duration_s, site.alarms.max_shelve_s);
   for (const std::string& a : site.scada.write_allow)
     allow_.push_back(parse_block(a));
 }
@@ -184,8 +187,11 @@ WriteOutcome ScadaWrites::apply(const Register& r, double value, double plant_s)
     if (name == "alarm_acknowledge") done = alarms.acknowledge(id, plant_s);
     if (name == "alarm_shelve") done = alarms.shelve(id, settings_.shelve_duration_s, plant_s);
     if (name == "alarm_unshelve") done = alarms.unshelve(id, plant_s);
+    // check() let through only what can be done, but for an acknowledge of an
+    // alarm already acknowledged (harmless: said, not refused).
+    const char* nothing = name == "alarm_acknowledge" ? "nothing to acknowledge" : "no change";
     o.reason = std::string(fw::alarm_info(id).name) + ": " +
-               (done ? fw::to_string(alarms.state(id)) : "nothing to acknowledge");
+               (done ? fw::to_string(alarms.state(id)) : nothing);
     o.new_value = static_cast<double>(alarms.state(id));
   }
   return o;

@@ -41,6 +41,9 @@ class PlantIo {
   virtual bool fenced() const { return false; }
   // The highest owner epoch the devices have shown in their read-backs.
   virtual std::uint16_t highest_owner_epoch() const { return 0; }
+  // Where the last read spent its time, as text for the slow-scan log (empty if
+  // the backend has nothing to say). Builds text: not for every scan.
+  virtual std::string describe_last_read() const { return {}; }
 };
 
 }  // namespace hal

@@ -151,7 +151,8 @@ class AlarmManager {
   std::array<Alarm, kAlarmCount> alarms_{};
   AlarmId first_out_ = AlarmId::kCount;
   bool flood_ = false;
-  std::array<double, 1000> raise_times_{};  // ring of annunciation times (flood window)
+  // Annunciation times in the flood window: room for more than flood_alarms (at most 1000).
+  std::array<double, 1001> raise_times_{};
   std::size_t raise_head_ = 0, raise_count_ = 0;
   std::uint64_t suppressed_total_ = 0, raised_total_ = 0;
   std::array<AlarmEvent, 256> events_{};
