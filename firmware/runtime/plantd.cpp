@@ -84,10 +84,20 @@ struct Standby {
   // Once per scan after the read: the role for this scan. Restarts the
   // controller with the best counters known when this node takes over, and
   // (as standby) whenever the active's counters arrive, so that its own state
-  // file keeps them too.
+  // file keeps them too. As standby, holds the active's operator settings, so
+  // that an import limit or manual shed stays in force across a takeover.
   runtime::RoleDecision scan(hal::PlantIo& io, fw::Controller& controller, double& curtailed_mwh,
-                             double now) {
+                             runtime::OperatorSettings& settings, double now) {
     const bool got = link.take(beat);
+    if (got && beat.beat.role == runtime::Role::kActive && role.role() == runtime::Role::kStandby) {
+      const std::string problem = runtime::check_settings(site, beat.settings);
+      if (problem.empty()) {
+        settings = beat.settings;
+      } else if (!settings_problem_logged) {
+        settings_problem_logged = true;
+        spdlog::warn("plantd: the peer's operator settings are not taken: {}", problem);
+      }
+    }
     if (got && !beat.state_text.empty()) {
       runtime::PersistentState peer;
       std::string problem;
@@ -127,8 +137,8 @@ struct Standby {
   }
   // After the scan: the heartbeat, with the counters every 10 scans or when a
   // start or stop was counted.
-  void send(const fw::Controller& controller, double curtailed_mwh, long long scans,
-            double save_interval_s) {
+  void send(const fw::Controller& controller, const runtime::OperatorSettings& settings,
+            double curtailed_mwh, long long scans, double save_interval_s) {
     const fw::PermitUsage& u = controller.usage();
     const bool moved = u.starts != sent.starts || u.stops != sent.stops;
     const bool active = role.role() == runtime::Role::kActive;
@@ -140,9 +150,10 @@ struct Standby {
       s.curtailed_mwh = curtailed_mwh;
       state_text = runtime::render_state(s, site);
       sent = u;
-      link.send(role.role(), role.epoch(), static_cast<std::uint64_t>(scans), &state_text);
+      link.send(role.role(), role.epoch(), static_cast<std::uint64_t>(scans), settings,
+                &state_text);
     } else {
-      link.send(role.role(), role.epoch(), static_cast<std::uint64_t>(scans), nullptr);
+      link.send(role.role(), role.epoch(), static_cast<std::uint64_t>(scans), settings, nullptr);
     }
   }
   // Elementwise the larger of two sets of counters, plus `nox_kg`.
@@ -162,7 +173,7 @@ struct Standby {
   runtime::RedundancyRole role;
   runtime::ReceivedBeat beat;
   double peer_state_s = 0;
-  bool state_problem_logged = false;
+  bool state_problem_logged = false, settings_problem_logged = false;
   std::string state_text;
   fw::PermitUsage sent;
 };
@@ -268,6 +279,10 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
       return 1;
     }
   }
+  // The operator's settings: SCADA's, or without SCADA the defaults (which a
+  // standby still takes from its active peer).
+  runtime::OperatorSettings standalone = runtime::initial_settings(site);
+  runtime::OperatorSettings& settings = scada ? scada->settings : standalone;
   std::unique_ptr<Standby> pair;
   if (service.node != 0) {
     try {
@@ -313,7 +328,8 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     const Clock::time_point read_done = Clock::now();
     bool active = true;
     if (pair) {
-      const runtime::RoleDecision d = pair->scan(io, controller, counters.curtailed_mwh, now);
+      const runtime::RoleDecision d =
+          pair->scan(io, controller, counters.curtailed_mwh, settings, now);
       active = d.role == runtime::Role::kActive;
       if (service.journal && (d.took_over || d.demoted))
         service.journal->lifecycle(d.took_over ? "active, epoch " + std::to_string(d.epoch)
@@ -321,10 +337,11 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     }
     fw::OperatorInputs op;
     if (scada) {
+      scada->writes.set_standby(!active);
       scada->writes.take_requests(op);
-      op.import_limit_mw = scada->settings.import_limit_mw;
-      op.manual_shed_mw = scada->settings.manual_shed_mw;
     }
+    op.import_limit_mw = settings.import_limit_mw;
+    op.manual_shed_mw = settings.manual_shed_mw;
     op.scan_overrun = overran;
     op.state_not_kept = state_not_kept;
     // A standby reads, so it knows the plant when it takes over, but neither
@@ -335,7 +352,8 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     const Clock::time_point step_done = Clock::now();
     if (active) io.write(commands, now);
     const Clock::time_point write_done = Clock::now();
-    if (pair) pair->send(controller, counters.curtailed_mwh, scans, service.save_interval_s);
+    if (pair)
+      pair->send(controller, settings, counters.curtailed_mwh, scans, service.save_interval_s);
     fw::AlarmManager& alarms = controller.alarms();
     for (std::size_t k = 0; k < alarms.event_count(); ++k) {
       log_alarm(alarms.event(k));

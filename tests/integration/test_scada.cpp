@@ -16,18 +16,12 @@
 #include "hal/registers.hpp"
 #include "process.hpp"
 #include "register_access.hpp"
+#include "scada_client.hpp"
 
 namespace {
 
 const std::string kSource = PLANT_SOURCE_DIR;
 const std::string kSite = kSource + "/config/colossus-100k.toml";
-using hal::regs::Register;
-
-const Register& reg(const char* name) {
-  const Register* r = hal::regs::scada_map().find(name);
-  REQUIRE(r != nullptr);
-  return *r;
-}
 
 // The 100k preset with a [scada] table; `allow` is the write_allow list.
 std::string site_with_scada(const std::string& name, int port, const std::string& allow) {
@@ -57,23 +51,8 @@ struct Plantd {
     modbus_close(ctx);
     modbus_free(ctx);
   }
-  double read(const char* name, int item = 0) {
-    double v = 0;
-    const Register& r = reg(name);
-    std::uint16_t words[2] = {};
-    const int n = hal::regs::words(r.type);
-    const int got = r.table == hal::regs::Table::kInput
-                        ? modbus_read_input_registers(ctx, r.address_of(item), n, words)
-                        : modbus_read_registers(ctx, r.address_of(item), n, words);
-    REQUIRE(got == n);
-    v = hal::regs::decode(r, words);
-    return v;
-  }
-  // 0 when accepted, else the errno libmodbus reports for the exception.
-  int write(const char* name, double value) {
-    if (hal::write_register(ctx, reg(name), value)) return 0;
-    return errno;
-  }
+  double read(const char* name, int item = 0) { return test::scada_read(ctx, name, item); }
+  int write(const char* name, double value) { return test::scada_write(ctx, name, value); }
   void wait_scans(int n) {  // at 100 ms a scan, with room for a loaded machine
     std::this_thread::sleep_for(std::chrono::milliseconds(100 * n + 300));
   }

@@ -22,6 +22,7 @@
 #include "plant_readback.hpp"
 #include "process.hpp"
 #include "register_access.hpp"
+#include "scada_client.hpp"
 #include "site/load.hpp"
 #include "state_file.hpp"
 
@@ -76,9 +77,12 @@ struct Bench {
     const int port_a = proc::free_port(), port_b = port_a + 1, nowhere = port_a + 2;
     for (const char* node : {"a", "b"}) {
       const bool deaf = partitioned && node[0] == 'b';
+      scada_port[node[0] - 'a'] = proc::free_port();
       std::ofstream(site_path(node))
           << preset << "\n[redundancy]\nnode_a = \"127.0.0.1:" << (deaf ? nowhere : port_a)
-          << "\"\nnode_b = \"127.0.0.1:" << port_b << "\"\n";
+          << "\"\nnode_b = \"127.0.0.1:" << port_b
+          << "\"\n[scada]\nport = " << scada_port[node[0] - 'a']
+          << "\nwrite_allow = [\"127.0.0.1\"]\nimport_limit_min_mw = 50\n";
     }
     site::LoadResult loaded = site::load_site_file(site_path("a"));
     REQUIRE(loaded.site);
@@ -111,15 +115,16 @@ struct Bench {
                                  state_file(node), "--save-interval-s", "1"},
         base + "-plantd-" + node + ".log");
   }
-  modbus_t* client() const {
+  // The devices' gateway, or with `node` that node's SCADA server.
+  modbus_t* client(char node = 0) const {
     hal::regs::DeviceAddress gateway;
-    gateway.port = port;
+    gateway.port = node ? scada_port[node - 'a'] : port;
     gateway.host = "127.0.0.1";
     modbus_t* ctx = hal::new_context(gateway, 1.0);
     REQUIRE(modbus_connect(ctx) == 0);
     return ctx;
   }
-  int port = 0;
+  int port = 0, scada_port[2] = {};
   std::string base;
   site::Site site;
   std::unique_ptr<proc::Process> sim;
@@ -134,8 +139,17 @@ TEST_CASE("hot standby: kill -9 the active mid-outage, the standby takes over wi
   auto a = bench.plantd("a");
   std::this_thread::sleep_for(std::chrono::seconds(1));
   auto b = bench.plantd("b");
+  // The operator lowers the import limit on the active; the standby refuses
+  // writes (exception 6) and holds what the active holds.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  modbus_t* scada_a = bench.client('a');
+  modbus_t* scada_b = bench.client('b');
+  CHECK(test::scada_write(scada_a, "import_limit_mw", 120) == 0);
+  CHECK(test::scada_write(scada_b, "import_limit_mw", 110) == EMBXSBUSY);
   // The grid goes at 10 s; node a starts units on the battery's time.
-  std::this_thread::sleep_for(std::chrono::seconds(13));
+  std::this_thread::sleep_for(std::chrono::seconds(11));
+  CHECK(test::scada_read(scada_b, "redundancy_role") == 2);  // standby
+  CHECK(test::scada_read(scada_b, "import_limit_mw") == Approx(120));
   modbus_t* ctx = bench.client();
   const PlantReadback at_kill = read_plant(ctx, site);
   const long long killed_ms = wall_ms();
@@ -155,8 +169,13 @@ TEST_CASE("hot standby: kill -9 the active mid-outage, the standby takes over wi
   const double worst_rise_pu = test::watch_takeover(ctx, site, at_kill, after);
   for (double e : after.owner_epoch)
     CHECK(e == 2);  // node b's epoch on every device
-  modbus_close(ctx);
-  modbus_free(ctx);
+  // The operator's limit is still in force: node b held it as standby.
+  CHECK(test::scada_read(scada_b, "redundancy_role") == 1);  // active
+  CHECK(test::scada_read(scada_b, "import_limit_in_force_mw") == Approx(120));
+  for (modbus_t* c : {ctx, scada_a, scada_b}) {
+    modbus_close(c);
+    modbus_free(c);
+  }
   REQUIRE(b->stop(SIGTERM, 10) == 0);
   const std::string b_log = b->log();
   bench.sim->stop(SIGTERM, 10);

@@ -131,26 +131,36 @@ TEST_CASE("heartbeats that are garbled, for another site or from the node itself
   const asio::ip::udp::endpoint to_a(asio::ip::make_address_v4("127.0.0.1"),
                                      static_cast<std::uint16_t>(port_a));
   const std::string name = s.name;
+  const std::string held = " limit=120 shed=5 shelve=600 site=";
   for (const std::string& d : {
            std::string("hello\n"),
-           std::string("plantd-heartbeat 1 node=b role=active epoch=3 seq=9 site=another site\n"),
-           std::string("plantd-heartbeat 1 node=a role=active epoch=3 seq=9 site=") + name + "\n",
-           std::string("plantd-heartbeat 1 node=b role=leader epoch=3 seq=9 site=") + name + "\n",
-           std::string("plantd-heartbeat 1 node=b role=active epoch=70000 seq=9 site=") + name +
-               "\n",
-           std::string("plantd-heartbeat 1 node=b role=active epoch=3 seq=9 site=") + name,
+           "plantd-heartbeat 2 node=b role=active epoch=3 seq=9" + held + "another site\n",
+           "plantd-heartbeat 2 node=a role=active epoch=3 seq=9" + held + name + "\n",
+           "plantd-heartbeat 2 node=b role=leader epoch=3 seq=9" + held + name + "\n",
+           "plantd-heartbeat 2 node=b role=active epoch=70000 seq=9" + held + name + "\n",
+           "plantd-heartbeat 2 node=b role=active epoch=3 seq=9" + held + name,
+           "plantd-heartbeat 2 node=b role=active epoch=3 seq=9 limit=120 site=" + name + "\n",
+           "plantd-heartbeat 1 node=b role=active epoch=3 seq=9 site=" + name + "\n",
        })
     raw.send_to(asio::buffer(d), to_a);
-  b.send(Role::kActive, 4, 10, nullptr);  // the one good heartbeat
+  // The one good heartbeat, with the operator's settings as held (not round).
+  runtime::OperatorSettings settings;
+  settings.import_limit_mw = 120.125;
+  settings.manual_shed_mw = 1.0 / 3;
+  settings.shelve_duration_s = 900;
+  b.send(Role::kActive, 4, 10, settings, nullptr);
   int polls = 0;
-  while (a.received() + a.dropped() < 7 && polls++ < 200)
+  while (a.received() + a.dropped() < 9 && polls++ < 200)
     io.run_for(std::chrono::milliseconds(10));
-  CHECK(a.dropped() == 6);
+  CHECK(a.dropped() == 8);
   CHECK(a.received() == 1);
   runtime::ReceivedBeat got;
   REQUIRE(a.take(got));
   CHECK(got.beat.role == Role::kActive);
   CHECK(got.beat.epoch == 4);
   CHECK(got.seq == 10);
+  CHECK(got.settings.import_limit_mw == settings.import_limit_mw);
+  CHECK(got.settings.manual_shed_mw == settings.manual_shed_mw);
+  CHECK(got.settings.shelve_duration_s == settings.shelve_duration_s);
   CHECK_FALSE(a.take(got));  // taken once
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -122,6 +123,32 @@ TEST_CASE("accepted SCADA writes change what they name and report old and new", 
   CHECK(o.accepted);
   CHECK(o.new_value == static_cast<double>(fw::AlarmState::kShelved));
   CHECK(f.controller.alarms().state(fw::AlarmId::kPodCommsLost) == fw::AlarmState::kShelved);
+}
+
+TEST_CASE("a hot standby refuses writes with exception 6; its peer's settings are checked",
+          "[scada][redundancy]") {
+  Fixture f;
+  f.writes.set_standby(true);
+  const runtime::WriteOutcome o = f.write("import_limit_mw", 120, 0);
+  CHECK_FALSE(o.accepted);
+  CHECK(o.exception == 6);
+  CHECK(o.reason.find("standby") != std::string::npos);
+  CHECK(f.settings.import_limit_mw == 0);
+  CHECK(f.write("import_limit_mw", 120, 0, runtime::parse_ipv4("10.2.0.1")).exception ==
+        1);  // allowlist first
+  f.writes.set_standby(false);
+  CHECK(f.write("import_limit_mw", 120, 0).accepted);
+  // Settings from a peer are held to the same bounds as a write.
+  runtime::OperatorSettings peer = runtime::initial_settings(f.site);
+  CHECK(runtime::check_settings(f.site, peer).empty());
+  peer.import_limit_mw = f.site.grid.import_contract_mw + 1;
+  CHECK(runtime::check_settings(f.site, peer).find("import_limit_mw") == 0);
+  peer = runtime::initial_settings(f.site);
+  peer.manual_shed_mw = std::nan("");
+  CHECK_FALSE(runtime::check_settings(f.site, peer).empty());
+  peer = runtime::initial_settings(f.site);
+  peer.shelve_duration_s = 30;
+  CHECK(runtime::check_settings(f.site, peer).find("shelve_duration_s") == 0);
 }
 
 TEST_CASE("with max_shelve_s under an hour, a shelve by the default time is within it", "[scada]") {

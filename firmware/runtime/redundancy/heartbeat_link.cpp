@@ -6,7 +6,7 @@
 namespace runtime {
 
 namespace {
-constexpr const char* kMagic = "plantd-heartbeat 1 ";
+constexpr const char* kMagic = "plantd-heartbeat 2 ";
 
 asio::ip::udp::endpoint endpoint_of(const site::RedundancyNode& n) {
   return {asio::ip::make_address_v4(n.host), static_cast<std::uint16_t>(n.port)};
@@ -31,12 +31,15 @@ HeartbeatLink::HeartbeatLink(asio::io_context& io, const site::Site& site, bool 
 }
 
 void HeartbeatLink::send(Role role, std::uint16_t epoch, std::uint64_t seq,
-                         const std::string* state_text) {
-  char head[256];
-  // The site's name last: the rest of the line, spaces and all.
-  const int n = std::snprintf(head, sizeof head, "%snode=%c role=%s epoch=%u seq=%llu site=%s\n",
-                              kMagic, self_, to_string(role), epoch,
-                              static_cast<unsigned long long>(seq), site_name_.c_str());
+                         const OperatorSettings& settings, const std::string* state_text) {
+  char head[512];
+  // The site's name last: the rest of the line, spaces and all. %.17g: the
+  // settings arrive exactly as they were held.
+  const int n = std::snprintf(
+      head, sizeof head,
+      "%snode=%c role=%s epoch=%u seq=%llu limit=%.17g shed=%.17g shelve=%.17g site=%s\n", kMagic,
+      self_, to_string(role), epoch, static_cast<unsigned long long>(seq), settings.import_limit_mw,
+      settings.manual_shed_mw, settings.shelve_duration_s, site_name_.c_str());
   if (n <= 0 || n >= static_cast<int>(sizeof head)) return;
   out_.assign(head, static_cast<std::size_t>(n));
   if (state_text) out_ += *state_text;
@@ -50,6 +53,7 @@ bool HeartbeatLink::take(ReceivedBeat& out) {
   fresh_ = false;
   out.beat = latest_.beat;
   out.seq = latest_.seq;
+  out.settings = latest_.settings;
   out.state_text.swap(latest_.state_text);
   latest_.state_text.clear();
   return true;
@@ -66,13 +70,17 @@ void HeartbeatLink::receive() {
           char node = 0, role[16] = {};
           unsigned epoch = 0;
           unsigned long long seq = 0;
+          OperatorSettings settings;
           int site_at = -1;
           const std::size_t magic = std::strlen(kMagic);
           const std::string head = eol ? std::string(text, eol) : std::string();
           const bool parsed =
               eol && head.compare(0, magic, kMagic) == 0 &&
-              std::sscanf(head.c_str() + magic, "node=%c role=%15s epoch=%u seq=%llu site=%n",
-                          &node, role, &epoch, &seq, &site_at) == 4 &&
+              std::sscanf(head.c_str() + magic,
+                          "node=%c role=%15s epoch=%u seq=%llu limit=%lf shed=%lf shelve=%lf "
+                          "site=%n",
+                          &node, role, &epoch, &seq, &settings.import_limit_mw,
+                          &settings.manual_shed_mw, &settings.shelve_duration_s, &site_at) == 7 &&
               site_at > 0 && epoch <= 65535 &&
               (std::strcmp(role, "active") == 0 || std::strcmp(role, "standby") == 0);
           if (!parsed ||
@@ -85,6 +93,7 @@ void HeartbeatLink::receive() {
             latest_.beat.role = std::strcmp(role, "active") == 0 ? Role::kActive : Role::kStandby;
             latest_.beat.epoch = static_cast<std::uint16_t>(epoch);
             latest_.seq = seq;
+            latest_.settings = settings;
             // Counters stay until taken, even when a later beat carries none.
             if (eol + 1 < end) latest_.state_text.assign(eol + 1, end);
             fresh_ = true;

@@ -1,10 +1,13 @@
 // The heartbeat between the two plantd of a hot-standby pair: one UDP datagram
 // per scan each way, on the scan loop's io_context (no thread). A datagram is a
-// text line, "plantd-heartbeat 1 node=a role=active epoch=3 seq=N site=NAME",
+// text line, "plantd-heartbeat 2 node=a role=active epoch=3 seq=N limit=L shed=S
+// shelve=T site=NAME", with the operator's held settings (import limit MW, manual
+// shed MW, shelve time s) so that a standby holds what the active was told,
 // followed, every few scans and whenever a counter moved, by the sender's
 // counters as its state file holds them (checksummed), so the standby takes over
 // with the permit counters its peer had. Datagrams for another site, from the
-// node itself, or that do not parse are dropped and counted.
+// node itself, or that do not parse are dropped and counted; the values are the
+// receiver's to check against its bounds.
 #pragma once
 
 #include <array>
@@ -13,6 +16,7 @@
 #include <string>
 
 #include "redundancy_role.hpp"
+#include "scada_image.hpp"
 #include "site/site.hpp"
 
 namespace runtime {
@@ -20,7 +24,8 @@ namespace runtime {
 struct ReceivedBeat {
   PeerBeat beat;
   std::uint64_t seq = 0;
-  std::string state_text;  // empty when the datagram carried no counters
+  OperatorSettings settings;  // the sender's
+  std::string state_text;     // empty when the datagram carried no counters
 };
 
 class HeartbeatLink {
@@ -29,7 +34,8 @@ class HeartbeatLink {
   // in the message) when it cannot bind.
   HeartbeatLink(asio::io_context& io, const site::Site& site, bool node_a);
 
-  void send(Role role, std::uint16_t epoch, std::uint64_t seq, const std::string* state_text);
+  void send(Role role, std::uint16_t epoch, std::uint64_t seq, const OperatorSettings& settings,
+            const std::string* state_text);
   // The newest heartbeat since the last call, if any.
   bool take(ReceivedBeat& out);
   std::uint64_t dropped() const { return dropped_; }

@@ -6,6 +6,12 @@
 
 namespace runtime {
 
+OperatorSettings initial_settings(const site::Site& site) {
+  OperatorSettings s;
+  s.shelve_duration_s = std::min(s.shelve_duration_s, site.alarms.max_shelve_s);
+  return s;
+}
+
 namespace {
 
 using hal::regs::Register;

@@ -30,6 +30,9 @@ struct OperatorSettings {
   double manual_shed_mw = 0;
   double shelve_duration_s = 3600;
 };
+// The settings at start: the defaults, with the shelve time (an hour) within the
+// site's longest shelve.
+OperatorSettings initial_settings(const site::Site& site);
 
 class ScadaImage {
  public:

@@ -1,6 +1,5 @@
 #include "scada_writes.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -46,7 +45,36 @@ int alarm_index(double number) {
   return n >= 1 && n <= fw::kAlarmCount ? n - 1 : -1;
 }
 
+// The bounds of one held setting; empty when `value` is within them.
+std::string check_setting(const site::Site& site, const std::string& name, double value) {
+  if (!std::isfinite(value)) return name + ": not a number";
+  if (name == "import_limit_mw") {
+    const double lo = site.scada.import_limit_min_mw, hi = site.grid.import_contract_mw;
+    if (value != 0 && (value < lo || value > hi))
+      return "import_limit_mw " + number(value) + " MW: 0 (the contract) or " + number(lo) +
+             " to " + number(hi) + " MW";
+  } else if (name == "manual_shed_mw") {
+    const double hi = site.scada.manual_shed_max_pu * site.it_compute_mw();
+    if (value < 0 || value > hi)
+      return "manual_shed_mw " + number(value) + " MW: 0 to " + number(hi) +
+             " MW ([scada] manual_shed_max_pu of IT compute)";
+  } else if (name == "shelve_duration_s") {
+    if (value < kMinShelveS || value > site.alarms.max_shelve_s)
+      return "shelve_duration_s " + number(value) + ": " + number(kMinShelveS) + " to " +
+             number(site.alarms.max_shelve_s) + " s ([alarms] max_shelve_s)";
+  }
+  return {};
+}
+
 }  // namespace
+
+std::string check_settings(const site::Site& site, const OperatorSettings& settings) {
+  std::string problem = check_setting(site, "import_limit_mw", settings.import_limit_mw);
+  if (problem.empty()) problem = check_setting(site, "manual_shed_mw", settings.manual_shed_mw);
+  if (problem.empty())
+    problem = check_setting(site, "shelve_duration_s", settings.shelve_duration_s);
+  return problem;
+}
 
 std::uint32_t parse_ipv4(const std::string& text) {
   unsigned a = 0, b = 0, c = 0, d = 0;
@@ -73,8 +101,7 @@ AddressBlock parse_block(const std::string& text) {
 ScadaWrites::ScadaWrites(const site::Site& site, fw::Controller& controller,
                          OperatorSettings& settings)
     : site_(site), controller_(controller), settings_(settings) {
-  // The default shelve time (an hour) is itself a shelve: within the site's limit.
-  settings_.shelve_duration_s = std::min(settings_.shelve_duration_s, site.alarms.max_shelve_s);
+  settings_ = initial_settings(site);
   for (const std::string& a : site.scada.write_allow)
     allow_.push_back(parse_block(a));
 }
@@ -92,9 +119,12 @@ WriteOutcome ScadaWrites::write(std::uint32_t client, std::uint16_t address,
   for (const AddressBlock& b : allow_)
     allowed |= b.contains(client);
   const Register* r = writable_at(address);
+  const double value_given =
+      r && count == hal::regs::words(r->type) ? hal::regs::decode(*r, words) : 0;
   if (!allowed)
-    return refuse(kIllegalFunction, "client address not in [scada] write_allow", r,
-                  r && count == hal::regs::words(r->type) ? hal::regs::decode(*r, words) : 0);
+    return refuse(kIllegalFunction, "client address not in [scada] write_allow", r, value_given);
+  if (standby_)
+    return refuse(kBusy, "this node is the hot standby: write to the active node", r, value_given);
   if (r == nullptr)
     return refuse(kIllegalAddress,
                   "holding register " + std::to_string(address) + " is not a writable register");
@@ -122,19 +152,11 @@ WriteOutcome ScadaWrites::write(std::uint32_t client, std::uint16_t address,
 // Empty when `value` may be written to `r` now; otherwise what is allowed.
 std::string ScadaWrites::check(const Register& r, double value) const {
   const std::string name = r.name;
-  if (name == "import_limit_mw") {
-    const double lo = site_.scada.import_limit_min_mw, hi = site_.grid.import_contract_mw;
-    if (value != 0 && (value < lo || value > hi))
-      return "import_limit_mw " + number(value) + " MW: 0 (the contract) or " + number(lo) +
-             " to " + number(hi) + " MW";
+  if (name == "import_limit_mw" || name == "manual_shed_mw" || name == "shelve_duration_s") {
+    return check_setting(site_, name, value);
   } else if (name == "mode_request") {
     if (value != 1 && value != 2)
       return "mode_request " + number(value) + ": 1 automatic, 2 manual";
-  } else if (name == "manual_shed_mw") {
-    const double hi = site_.scada.manual_shed_max_pu * site_.it_compute_mw();
-    if (value < 0 || value > hi)
-      return "manual_shed_mw " + number(value) + " MW: 0 to " + number(hi) +
-             " MW ([scada] manual_shed_max_pu of IT compute)";
   } else if (name == "alarm_acknowledge") {
     if (value != kAllAlarms && alarm_index(value) < 0)
       return "alarm number " + number(value) + ": 1 to " + std::to_string(fw::kAlarmCount) +
@@ -147,10 +169,6 @@ std::string ScadaWrites::check(const Register& r, double value) const {
       return std::string("alarm ") + fw::alarm_info(id).name + " is urgent: it cannot be shelved";
     if (name == "alarm_unshelve" && controller_.alarms().state(id) != fw::AlarmState::kShelved)
       return std::string("alarm ") + fw::alarm_info(id).name + " is not shelved";
-  } else if (name == "shelve_duration_s") {
-    if (value < kMinShelveS || value > site_.alarms.max_shelve_s)
-      return "shelve_duration_s " + number(value) + ": " + number(kMinShelveS) + " to " +
-             number(site_.alarms.max_shelve_s) + " s ([alarms] max_shelve_s)";
   }
   return {};
 }

@@ -1,6 +1,7 @@
 // What a SCADA write may do, and doing it. A write is refused, with the Modbus
 // exception a client can act on and a reason for the audit log, when:
 //   - the client's address is not in [scada] write_allow       -> 1 illegal function
+//   - this node is a hot standby (the active takes the writes) -> 6 busy
 //   - it is not exactly one writable register of the map       -> 2 illegal data address
 //   - the value is out of its bounds, or not possible now       -> 3 illegal data value
 //   - the client's last accepted write is under min_write_interval_s old -> 6 busy
@@ -35,6 +36,11 @@ struct AddressBlock {
 AddressBlock parse_block(const std::string& text);  // throws std::invalid_argument
 std::uint32_t parse_ipv4(const std::string& text);  // throws std::invalid_argument
 
+// Empty when each held setting is within the site's bounds (the bounds a SCADA
+// write is checked against); otherwise what is allowed. For settings that come
+// from elsewhere: a hot-standby peer's heartbeat.
+std::string check_settings(const site::Site& site, const OperatorSettings& settings);
+
 class ScadaWrites {
  public:
   ScadaWrites(const site::Site& site, fw::Controller& controller, OperatorSettings& settings);
@@ -47,6 +53,8 @@ class ScadaWrites {
 
   // The one-shot requests accepted since the last take: moved into `op`, then cleared.
   void take_requests(fw::OperatorInputs& op);
+  // A hot standby refuses writes: its settings mirror the active's.
+  void set_standby(bool standby) { standby_ = standby; }
 
  private:
   std::string check(const hal::regs::Register& r, double value) const;
@@ -63,6 +71,7 @@ class ScadaWrites {
   };
   std::vector<LastWrite> last_;  // one per client that has written
   bool manual_request_ = false, auto_request_ = false;
+  bool standby_ = false;
 };
 
 }  // namespace runtime
