@@ -184,7 +184,7 @@ struct ModbusIo::Impl {
     for (int i : c.devices)
       devices[static_cast<size_t>(i)].claimed = 0;
   }
-  bool claim(Connection& c, Device& d);  // false: refused or no answer
+  bool claim(Connection& c, Device& d, double now_s);  // false: refused or no answer
   void endpoint_down(Connection& c, const std::string& what);
   void endpoint_up(Connection& c);
   std::mutex endpoint_mutex;
@@ -531,7 +531,7 @@ void ModbusIo::Impl::refuse(Device& d, const Pending& p, const char* reason) {
     refusals.push_back(WriteRefusal{d.map->name, d.address.index, p.what, p.value, reason});
 }
 
-bool ModbusIo::Impl::claim(Connection& c, Device& d) {
+bool ModbusIo::Impl::claim(Connection& c, Device& d, double now_s) {
   ++counters.requests;
   if (modbus_write_register(c.ctx, d.owner->address, owner_epoch) >= 0) {
     d.claimed = owner_epoch;
@@ -545,6 +545,14 @@ bool ModbusIo::Impl::claim(Connection& c, Device& d) {
             " refused: another controller owns it (fenced)");
   } else if (is_exception(err)) {
     ++counters.exceptions;
+  } else if (retryable(c.rtu(), err)) {
+    // As for any write: the device is backed off, and a fresh connection leaves
+    // a late answer behind; the claim is made again when it answers.
+    ++counters.timeouts;
+    device_failed(d, now_s, "no answer to its claim");
+    reopen(c, now_s);
+  } else {
+    lose_connection(c, now_s);
   }
   return false;
 }
@@ -558,7 +566,7 @@ void ModbusIo::Impl::do_writes(Connection& c, Device& d, double now_s) {
   }
   modbus_set_slave(c.ctx, d.address.unit_id);
   // Nothing reaches a device before it is ours: the claim goes first.
-  if (unclaimed && !claim(c, d)) {
+  if (unclaimed && !claim(c, d, now_s)) {
     d.pending.clear();
     return;
   }
