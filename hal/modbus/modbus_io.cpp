@@ -126,10 +126,9 @@ struct ModbusIo::Impl {
     std::string endpoint_label;  // the endpoint, whichever slot
     std::vector<int> devices;
     std::thread thread;
-    // The last read and write phase on this connection, in wall time: for the
-    // slow-scan log.
-    struct PhaseTimes {
-      double phase_ms = 0, slowest_request_ms = 0;  // requests: timed in reads only
+    // The last read phase on this connection, in wall time: for the slow-scan log.
+    struct ReadTimes {
+      double phase_ms = 0, slowest_request_ms = 0;
       int slowest_device = -1, requests = 0;
       void note_request(double ms, int device) {
         ++requests;
@@ -138,7 +137,7 @@ struct ModbusIo::Impl {
           slowest_device = device;
         }
       }
-    } read_times, write_times;
+    } read_times;
   };
 
   Impl(const site::Site& s, const ModbusIoOptions& o);
@@ -333,8 +332,7 @@ void ModbusIo::Impl::worker(std::size_t index) {
     }
     Connection& c = connections[index];
     const auto began = std::chrono::steady_clock::now();
-    Connection::PhaseTimes& times = p == 1 ? c.read_times : c.write_times;
-    times = Connection::PhaseTimes{};
+    if (p == 1) c.read_times = Connection::ReadTimes{};
     if (ensure_connected(c, now)) {
       for (int i : c.devices) {
         if (!c.ctx) break;  // lost during this cycle
@@ -347,7 +345,7 @@ void ModbusIo::Impl::worker(std::size_t index) {
     if (!c.ctx)
       for (int i : c.devices)
         devices[static_cast<size_t>(i)].answered = false;
-    times.phase_ms = ms_since(began);
+    if (p == 1) c.read_times.phase_ms = ms_since(began);
     {
       std::lock_guard<std::mutex> lock(mutex);
       if (--busy == 0) done_cv.notify_one();
@@ -762,7 +760,7 @@ std::string ModbusIo::describe_last_read() const {
     text += (&c == &m.connections.front() ? " " : ", ") + fmt_ms(c.read_times.phase_ms);
     if (c.read_times.phase_ms > slowest->read_times.phase_ms) slowest = &c;
   }
-  const Impl::Connection::PhaseTimes& t = slowest->read_times;
+  const Impl::Connection::ReadTimes& t = slowest->read_times;
   text += " ms; " + slowest->label + ": " + std::to_string(t.requests) + " requests";
   if (t.slowest_device >= 0)
     text += ", the longest " + fmt_ms(t.slowest_request_ms) + " ms (" +

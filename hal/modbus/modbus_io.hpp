@@ -52,7 +52,7 @@ class ModbusIo final : public PlantIo {
   void set_owner_epoch(std::uint16_t epoch) override;
   bool fenced() const override;
   std::uint16_t highest_owner_epoch() const override;
-  // The connection whose last read phase took longest, and its slowest request.
+  // Every connection's last read phase, and the slowest one's longest request.
   std::string describe_last_read() const override;
 
   // Fault lines since the last call to clear_faults() (start and end of each fault).
