@@ -75,21 +75,28 @@ struct Service {
 };
 
 // A hot-standby pair's side of the scan loop: the heartbeat, the role, and the
-// peer's counters (docs/operations.md).
+// peer's counters (docs/operations.md). Throws when the pair's key file will
+// not do or the heartbeat's address cannot be bound: plantd does not start.
 struct Standby {
   Standby(asio::io_context& io, const site::Site& s, char node)
-      : site(s), link(io, s, node == 'a'), role(node == 'a', s.redundancy.loss_scans) {
+      : site(s),
+        link(io, s, node == 'a', runtime::read_pair_key(s.redundancy.key_file)),
+        role(node == 'a', s.redundancy.loss_scans) {
     state_text.reserve(8192);
   }
   // Once per scan after the read: the role for this scan. Restarts the
   // controller with the best counters known when this node takes over, and
   // (as standby) whenever the active's counters arrive, so that its own state
   // file keeps them too. As standby, holds the active's operator settings, so
-  // that an import limit or manual shed stays in force across a takeover.
+  // that an import limit or manual shed stays in force across a takeover. A
+  // peer with another site model gives neither settings nor counters; it raises
+  // peer_site_mismatch (through the step when active, here when standby).
   runtime::RoleDecision scan(hal::PlantIo& io, fw::Controller& controller, double& curtailed_mwh,
                              runtime::OperatorSettings& settings, double now) {
     const bool got = link.take(beat);
-    if (got && beat.beat.role == runtime::Role::kActive && role.role() == runtime::Role::kStandby) {
+    const bool same_site = !got || beat.beat.same_site;
+    if (got && same_site && beat.beat.role == runtime::Role::kActive &&
+        role.role() == runtime::Role::kStandby) {
       const std::string problem = runtime::check_settings(site, beat.settings);
       if (problem.empty()) {
         settings = beat.settings;
@@ -112,9 +119,32 @@ struct Standby {
         spdlog::warn("plantd: the peer's counters are not usable: {}", problem);
       }
     }
+    if (!same_site && !mismatch_logged) {
+      mismatch_logged = true;
+      const runtime::PeerSite& p = beat.peer_site;
+      spdlog::error(
+          "plantd: the peer runs another site model: its site fingerprint {} (site {}, {} units, "
+          "{} pods) is not this node's {} (site {}, {} units, {} pods). This node will not take "
+          "over from it while it is heard (alarm peer_site_mismatch); make the two site files "
+          "the same",
+          p.fingerprint, p.name, p.units, p.pods, link.fingerprint(), site.name,
+          site.turbine_count(), site.pod_count());
+    }
     const bool fenced = io.fenced();
     const runtime::RoleDecision d =
         role.scan(got ? &beat.beat : nullptr, fenced, io.highest_owner_epoch());
+    peer_mismatch = d.peer_mismatch;
+    if (!d.peer_mismatch && mismatch_logged) {
+      mismatch_logged = false;
+      spdlog::info("plantd: no peer with another site model heard for {} scans",
+                   site.redundancy.loss_scans);
+    }
+    if (d.role == runtime::Role::kStandby) {
+      // No step on a standby: its one alarm is set here.
+      fw::AlarmManager& alarms = controller.alarms();
+      alarms.set_condition(fw::AlarmId::kPeerSiteMismatch, d.peer_mismatch, now);
+      alarms.update(now);
+    }
     if (d.took_over) {
       // What the active may have emitted since its last counters reached us.
       const double unseen_s = peer_state_s > 0 ? now - peer_state_s : 0;
@@ -131,7 +161,7 @@ struct Standby {
       controller.restart(controller.usage());  // no stale mode or alarms on a standby
       spdlog::warn("plantd: standby now: {}",
                    fenced ? "a device refused this node (fenced): another controller owns it"
-                          : "the peer is active with a higher epoch");
+                          : "the peer is active with a later epoch");
     }
     return d;
   }
@@ -150,10 +180,9 @@ struct Standby {
       s.curtailed_mwh = curtailed_mwh;
       state_text = runtime::render_state(s, site);
       sent = u;
-      link.send(role.role(), role.epoch(), static_cast<std::uint64_t>(scans), settings,
-                &state_text);
+      link.send(role.role(), role.epoch(), settings, &state_text);
     } else {
-      link.send(role.role(), role.epoch(), static_cast<std::uint64_t>(scans), settings, nullptr);
+      link.send(role.role(), role.epoch(), settings, nullptr);
     }
   }
   // Elementwise the larger of two sets of counters, plus `nox_kg`.
@@ -174,6 +203,7 @@ struct Standby {
   runtime::ReceivedBeat beat;
   double peer_state_s = 0;
   bool state_problem_logged = false, settings_problem_logged = false;
+  bool mismatch_logged = false, peer_mismatch = false;
   std::string state_text;
   fw::PermitUsage sent;
 };
@@ -296,9 +326,10 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     const site::RedundancyNode& peer =
         service.node == 'a' ? site.redundancy.node_b : site.redundancy.node_a;
     spdlog::info(
-        "plantd: node {} of a hot-standby pair: heartbeat on {}:{}, peer at {}:{}; standby until "
-        "{} scans pass without an active peer",
-        service.node, self.host, self.port, peer.host, peer.port, site.redundancy.loss_scans);
+        "plantd: node {} of a hot-standby pair: heartbeat on {}:{}, peer at {}:{}, signed with "
+        "{}, site fingerprint {}; standby until {} scans pass without an active peer",
+        service.node, self.host, self.port, peer.host, peer.port, site.redundancy.key_file,
+        pair->link.fingerprint(), site.redundancy.loss_scans);
   }
   bool overran = false, state_not_kept = false;
   asio::signal_set signals(io_context, SIGINT, SIGTERM);
@@ -344,6 +375,7 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     op.manual_shed_mw = settings.manual_shed_mw;
     op.scan_overrun = overran;
     op.state_not_kept = state_not_kept;
+    op.peer_site_mismatch = pair && pair->peer_mismatch;
     // A standby reads, so it knows the plant when it takes over, but neither
     // steps nor writes.
     if (active) controller.step(image, op, now, commands);
