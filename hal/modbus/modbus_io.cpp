@@ -486,7 +486,7 @@ void ModbusIo::Impl::do_read(Connection& c, Device& d, double now_s) {
       const auto held =
           static_cast<std::uint16_t>(regs::decode(*d.owner, &d.holding[d.owner->address]));
       std::uint16_t seen = highest_epoch.load();
-      while (held > seen && !highest_epoch.compare_exchange_weak(seen, held)) {
+      while (regs::epoch_after(held, seen) && !highest_epoch.compare_exchange_weak(seen, held)) {
       }
       if (owner_epoch != 0 && d.claimed == owner_epoch && held != owner_epoch &&
           !fenced.exchange(true)) {

@@ -70,6 +70,16 @@ void read_redundancy(TomlReader& root, Redundancy& r) {
   if (r.node_a.port > 0 && r.node_a.host == r.node_b.host && r.node_a.port == r.node_b.port)
     t->error("node_b", "must differ from node_a: each node listens on its own address");
   t->integer("loss_scans", r.loss_scans, Range::closed(1, 100));
+  // The heartbeats are authenticated: a pair without a key is refused here.
+  if (!t->has("key_file"))
+    t->error("key_file",
+             "required: the pair's shared heartbeat key, a file readable by its owner only "
+             "(docs/operations.md says how to make one)");
+  else if (t->string("key_file", r.key_file) && (r.key_file.empty() || r.key_file[0] != '/'))
+    t->error("key_file",
+             "must be an absolute path to the pair's key file, such as \"/etc/plantd/pair.key\"; "
+             "found \"" +
+                 r.key_file + "\"");
   t->finish();
 }
 

@@ -186,3 +186,28 @@ TEST_CASE("a device with an owner takes writes from its owner only, and a higher
   CHECK((changes[2].to_epoch == 2 && changes[2].from_client == b && changes[2].to_client == b2));
   CHECK((changes[3].to_epoch == 0 && changes[3].to_client == 0));
 }
+
+// Epochs wrap round (RFC 1982 serial numbers, docs/register-maps.md): a device
+// held at 65535 can still be claimed, by 1 (then 2), and a claim behind the one
+// held is still refused, across the wrap too.
+TEST_CASE("owner epochs wrap: a device at 65535 is claimed by 1, a claim behind it is refused",
+          "[devices][fencing]") {
+  sim::Plant plant(preset_100k(), sim::PlantOptions{0.01, 1});
+  sim::DeviceBank bank(plant);
+  const int unit = bank.find(DeviceKind::kTurbine, 0);
+  const sim::ClientId a = 1, b = 2;
+  auto refused_with_1 = [](const sim::Reply& r) {
+    return r.answer == sim::Answer::kException && r.exception == 1;
+  };
+  CHECK(write_reg(bank, unit, "owner_epoch", 65535, a).answer == sim::Answer::kOk);
+  CHECK(refused_with_1(write_reg(bank, unit, "owner_epoch", 65534, b)));  // behind
+  CHECK(refused_with_1(write_reg(bank, unit, "owner_epoch", 65535 - 32767, b)));
+  CHECK(write_reg(bank, unit, "owner_epoch", 2, b).answer == sim::Answer::kOk);  // after 65535
+  CHECK(read_reg(bank, unit, "owner_epoch") == 2);
+  CHECK(refused_with_1(write_reg(bank, unit, "owner_epoch", 65535, a)));  // now behind 2
+  CHECK(refused_with_1(write_reg(bank, unit, "controller_heartbeat", 5, a)));
+  CHECK(write_reg(bank, unit, "controller_heartbeat", 6, b).answer == sim::Answer::kOk);
+  // Exactly half way round is neither after nor before: refused.
+  CHECK(refused_with_1(write_reg(bank, unit, "owner_epoch", 2 + 32768, a)));
+  CHECK(write_reg(bank, unit, "owner_epoch", 3, a).answer == sim::Answer::kOk);
+}

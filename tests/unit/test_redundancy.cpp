@@ -1,15 +1,25 @@
 // The role logic of a hot-standby pair (firmware/runtime/redundancy): when a
 // standby takes over, with which epoch, and when an active gives way. Two
 // RedundancyRole objects exchange heartbeats scan by scan, as two plantd do.
+#include <sys/stat.h>
 #include <catch2/catch.hpp>
 
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+#include <fstream>
+
+#include "hal/registers.hpp"
 #include "heartbeat_link.hpp"
+#include "pair_auth.hpp"
 #include "process.hpp"
 #include "redundancy_role.hpp"
 #include "test_sites.hpp"
 
+using hal::regs::epoch_after;
+using hal::regs::epoch_next;
 using runtime::PeerBeat;
 using runtime::RedundancyRole;
+using runtime::Refusal;
 using runtime::Role;
 using runtime::RoleDecision;
 
@@ -116,51 +126,308 @@ TEST_CASE("a standby whose peer is alive but standby waits when it is node b", "
   CHECK(b.role() == Role::kActive);
 }
 
-// The heartbeat is input from the network: what does not parse, names another
-// site, or comes from the node itself is dropped and counted, never taken.
-TEST_CASE("heartbeats that are garbled, for another site or from the node itself are dropped",
-          "[redundancy]") {
-  const int port_a = proc::free_port(), port_b = port_a + 1;
-  const site::Site s = test::load(
-      test::island_site_toml(2, "droop",
-                             "[redundancy]\nnode_a = \"127.0.0.1:" + std::to_string(port_a) +
-                                 "\"\nnode_b = \"127.0.0.1:" + std::to_string(port_b) + "\"\n"));
+// RFC 1982 section 3.2, for SERIAL_BITS = 16, as the RFC writes it: the truth
+// epoch_after is checked against, over every pair of a sample of epochs.
+TEST_CASE("owner epochs compare as RFC 1982 serial numbers and 1 follows 65535",
+          "[redundancy][epoch]") {
+  auto rfc_greater = [](long i1, long i2) {
+    const long half = 1L << 15;
+    return (i1 < i2 && i2 - i1 > half) || (i1 > i2 && i1 - i2 < half);
+  };
+  const std::uint16_t sample[] = {1, 2, 3, 100, 32767, 32768, 32769, 40000, 65533, 65534, 65535};
+  for (std::uint16_t a : sample)
+    for (std::uint16_t b : sample) {
+      INFO(a << " after " << b);
+      CHECK(epoch_after(a, b) == rfc_greater(a, b));
+    }
+  CHECK(epoch_next(65535) == 1);  // 0 means "no owner": skipped
+  CHECK(epoch_next(7) == 8);
+  CHECK(epoch_after(1, 65535));
+  CHECK_FALSE(epoch_after(65535, 1));
+  CHECK(epoch_after(5, 0));  // any epoch is after "no owner"
+  CHECK_FALSE(epoch_after(0, 5));
+}
+
+TEST_CASE("a takeover at the end of the epochs wraps round, keeping each node's parity",
+          "[redundancy][epoch]") {
+  struct Case {
+    bool node_a;
+    std::uint16_t device_epoch, expected;
+  };
+  for (const Case c : {Case{false, 65535, 2}, Case{true, 65535, 1}, Case{true, 65534, 65535},
+                       Case{false, 65533, 65534}, Case{false, 65534, 2}}) {
+    INFO("node " << (c.node_a ? 'a' : 'b') << " after " << c.device_epoch);
+    RedundancyRole n(c.node_a, 2);
+    RoleDecision d;
+    for (int k = 0; k < 3; ++k)
+      d = n.scan(nullptr, false, c.device_epoch);  // alone: takes over
+    REQUIRE(n.role() == Role::kActive);
+    CHECK(n.epoch() == c.expected);
+    CHECK(epoch_after(n.epoch(), c.device_epoch));
+  }
+  // An active that wrapped to 2 is not outranked by a peer still at 65535 ...
+  RedundancyRole b(false, 2);
+  for (int k = 0; k < 3; ++k)
+    b.scan(nullptr, false, 65535);
+  REQUIRE(b.epoch() == 2);
+  const PeerBeat old_active{Role::kActive, 65535};
+  CHECK_FALSE(b.scan(&old_active, false, 2).demoted);
+  // ... but is by one after it.
+  const PeerBeat new_active{Role::kActive, 3};
+  CHECK(b.scan(&new_active, false, 2).demoted);
+}
+
+// A peer with another site fingerprint is alive but has no say.
+TEST_CASE("a node never takes over from a live peer with another site model", "[redundancy]") {
+  const PeerBeat other_active{Role::kActive, 1, false}, other_standby{Role::kStandby, 0, false};
+  SECTION("node b hearing a mismatched active stays standby, and takes over on silence") {
+    RedundancyRole b(false, 2);
+    RoleDecision d;
+    for (int k = 0; k < 100; ++k)
+      d = b.scan(&other_active, false, 1);
+    CHECK(b.role() == Role::kStandby);
+    CHECK(d.peer_mismatch);
+    for (int k = 0; k < 2; ++k)
+      d = b.scan(nullptr, false, 1);  // the peer dies: silence is still a trigger
+    CHECK(b.role() == Role::kActive);
+    CHECK(d.took_over);
+    CHECK(b.epoch() == 2);
+    CHECK_FALSE(d.peer_mismatch);
+  }
+  SECTION("node a hearing a mismatched standby does not take over either") {
+    RedundancyRole a(true, 2);
+    RoleDecision d;
+    for (int k = 0; k < 100; ++k)
+      d = a.scan(&other_standby, false, 0);
+    CHECK(a.role() == Role::kStandby);
+    CHECK(d.peer_mismatch);
+  }
+  SECTION("an active hearing a mismatched peer stays active, even one claiming a later epoch") {
+    RedundancyRole a(true, 2);
+    for (int k = 0; k < 3; ++k)
+      a.scan(nullptr, false, 0);
+    REQUIRE(a.role() == Role::kActive);
+    const PeerBeat later{Role::kActive, 40, false};
+    RoleDecision d;
+    for (int k = 0; k < 20; ++k)
+      d = a.scan(k % 2 ? &later : &other_standby, false, 1);
+    CHECK(a.role() == Role::kActive);
+    CHECK(a.epoch() == 1);
+    CHECK(d.peer_mismatch);
+    CHECK_FALSE(d.demoted);
+  }
+  SECTION("one mismatched beat among matching ones holds the takeover for loss_scans") {
+    RedundancyRole b(false, 2);
+    b.scan(&other_active, false, 1);
+    const RoleDecision d1 = b.scan(nullptr, false, 1);
+    CHECK(d1.peer_mismatch);
+    CHECK(b.role() == Role::kStandby);
+    const RoleDecision d2 = b.scan(nullptr, false, 1);
+    CHECK(d2.took_over);
+  }
+}
+
+namespace {
+
+// A key file as an operator makes one: `bytes` random bytes, mode `mode`.
+std::string key_file(const std::string& name, std::size_t bytes, mode_t mode, char fill = 'k') {
+  const std::string path = "/tmp/plant-test-" + name + "-" + std::to_string(proc::free_port());
+  std::ofstream(path, std::ios::binary) << std::string(bytes, fill);
+  REQUIRE(::chmod(path.c_str(), mode) == 0);
+  return path;
+}
+
+std::string redundancy_table(int port_a, int port_b) {
+  return "[redundancy]\nnode_a = \"127.0.0.1:" + std::to_string(port_a) +
+         "\"\nnode_b = \"127.0.0.1:" + std::to_string(port_b) +
+         "\"\nkey_file = \"/etc/plantd/pair.key\"\n";
+}
+
+}  // namespace
+
+TEST_CASE("the pair's key file must exist, be the owner's alone and hold 32 bytes or more",
+          "[redundancy][auth]") {
+  auto problem = [](const std::string& path) {
+    try {
+      runtime::read_pair_key(path);
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string good = key_file("key-good", 32, 0600);
+  CHECK(problem(good).empty());
+  CHECK(runtime::read_pair_key(good).size() == 32);
+  const std::string read_only = key_file("key-0400", 48, 0400);
+  CHECK(problem(read_only).empty());
+  CHECK_THAT(problem("/tmp/plant-test-no-such-key"), Catch::Contains("cannot be opened"));
+  const std::string group = key_file("key-0640", 32, 0640);
+  CHECK_THAT(problem(group), Catch::Contains("mode 0640") && Catch::Contains("0600"));
+  const std::string other = key_file("key-0604", 32, 0604);
+  CHECK_THAT(problem(other), Catch::Contains("mode 0604"));
+  const std::string short_key = key_file("key-short", 31, 0600);
+  CHECK_THAT(problem(short_key), Catch::Contains("31 bytes") && Catch::Contains("at least 32"));
+  CHECK_THAT(problem("/tmp"), Catch::Contains("not a regular file"));
+  for (const std::string& p : {good, read_only, group, other, short_key})
+    std::remove(p.c_str());
+}
+
+TEST_CASE("the site fingerprint follows the site model, not the file's text or a node's own tables",
+          "[redundancy][auth]") {
+  const std::string base = test::island_site_toml(2, "droop");
+  const std::string fp = runtime::site_fingerprint(test::load(base));
+  CHECK(fp.size() == 16);
+  // Comments, blank lines and this node's own [scada] and [redundancy]: the same.
+  CHECK(runtime::site_fingerprint(test::load("# a comment\n\n" + base + "\n# end\n")) == fp);
+  CHECK(runtime::site_fingerprint(
+            test::load(base + "[scada]\nport = 1601\n" + redundancy_table(1600, 1601))) == fp);
+  // Anything that shapes the devices or the control: another fingerprint.
+  CHECK(runtime::site_fingerprint(test::load(test::island_site_toml(3, "droop"))) != fp);
+  CHECK(runtime::site_fingerprint(test::load(base + "[modbus]\nbase_port = 1602\n")) != fp);
+  CHECK(runtime::site_fingerprint(test::load(base + "[controller]\nmin_run_s = 1800\n")) != fp);
+  CHECK(runtime::site_fingerprint(test::load(test::island_site_toml(2, "isochronous"))) != fp);
+}
+
+// The heartbeat is input from the network: only an authentic, fresh datagram
+// from the peer's own address is taken; everything else is refused, counted by
+// reason, and logged once per reason per minute.
+TEST_CASE("heartbeats: only authentic, fresh datagrams from the peer's address are taken",
+          "[redundancy][auth]") {
+  const int port_a = proc::free_port(), port_b = proc::free_port();
+  const int nowhere = proc::free_port(), port_c = proc::free_port(), port_d = proc::free_port();
+  const site::Site s =
+      test::load(test::island_site_toml(2, "droop", redundancy_table(port_a, port_b)));
+  // Another node b, on another port, sending nowhere: its datagrams are taken
+  // from it and sent to a from b's address by the test.
+  const site::Site s_other_port =
+      test::load(test::island_site_toml(2, "droop", redundancy_table(nowhere, port_c)));
+  const site::Site s_other_site =
+      test::load(test::island_site_toml(3, "droop", redundancy_table(nowhere, port_d)));
+  const std::vector<unsigned char> key(32, 'k'), other_key(32, 'x');
+
+  auto ring = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(200);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", ring));
+
   asio::io_context io;
-  runtime::HeartbeatLink a(io, s, true), b(io, s, false);
-  asio::ip::udp::socket raw(io, asio::ip::udp::endpoint(asio::ip::udp::v4(), 0));
-  const asio::ip::udp::endpoint to_a(asio::ip::make_address_v4("127.0.0.1"),
-                                     static_cast<std::uint16_t>(port_a));
-  const std::string name = s.name;
-  const std::string held = " limit=120 shed=5 shelve=600 site=";
-  for (const std::string& d : {
-           std::string("hello\n"),
-           "plantd-heartbeat 2 node=b role=active epoch=3 seq=9" + held + "another site\n",
-           "plantd-heartbeat 2 node=a role=active epoch=3 seq=9" + held + name + "\n",
-           "plantd-heartbeat 2 node=b role=leader epoch=3 seq=9" + held + name + "\n",
-           "plantd-heartbeat 2 node=b role=active epoch=70000 seq=9" + held + name + "\n",
-           "plantd-heartbeat 2 node=b role=active epoch=3 seq=9" + held + name,
-           "plantd-heartbeat 2 node=b role=active epoch=3 seq=9 limit=120 site=" + name + "\n",
-           "plantd-heartbeat 1 node=b role=active epoch=3 seq=9 site=" + name + "\n",
-       })
-    raw.send_to(asio::buffer(d), to_a);
-  // The one good heartbeat, with the operator's settings as held (not round).
+  runtime::HeartbeatLink a(io, s, true, key);
+  auto b = std::make_unique<runtime::HeartbeatLink>(io, s, false, key);
+  auto wait_for = [&](std::uint64_t seen) {
+    for (int polls = 0; a.received() + a.refused_total() < seen && polls < 300; ++polls)
+      io.run_for(std::chrono::milliseconds(10));
+    return a.received() + a.refused_total();
+  };
   runtime::OperatorSettings settings;
   settings.import_limit_mw = 120.125;
   settings.manual_shed_mw = 1.0 / 3;
   settings.shelve_duration_s = 900;
-  b.send(Role::kActive, 4, 10, settings, nullptr);
-  int polls = 0;
-  while (a.received() + a.dropped() < 9 && polls++ < 200)
-    io.run_for(std::chrono::milliseconds(10));
-  CHECK(a.dropped() == 8);
-  CHECK(a.received() == 1);
+
+  // A good heartbeat: taken, with the settings exactly as held.
+  b->send(Role::kActive, 4, settings, nullptr);
+  const std::string first = b->last_sent();
+  b->send(Role::kActive, 4, settings, nullptr);
+  const std::string second = b->last_sent();
+  REQUIRE(wait_for(2) == 2);
+  CHECK(a.received() == 2);
+  CHECK(a.refused_total() == 0);
   runtime::ReceivedBeat got;
   REQUIRE(a.take(got));
   CHECK(got.beat.role == Role::kActive);
   CHECK(got.beat.epoch == 4);
-  CHECK(got.seq == 10);
+  CHECK(got.beat.same_site);
   CHECK(got.settings.import_limit_mw == settings.import_limit_mw);
   CHECK(got.settings.manual_shed_mw == settings.manual_shed_mw);
   CHECK(got.settings.shelve_duration_s == settings.shelve_duration_s);
   CHECK_FALSE(a.take(got));  // taken once
+
+  // Node b goes; the forger takes its address and port (as a spoofed source would).
+  const std::string a_own = [&] {
+    a.send(Role::kStandby, 0, settings, nullptr);
+    return a.last_sent();
+  }();
+  b.reset();
+  asio::ip::udp::socket as_b(io, asio::ip::udp::endpoint(asio::ip::make_address_v4("127.0.0.1"),
+                                                         static_cast<std::uint16_t>(port_b)));
+  asio::ip::udp::socket elsewhere(io,
+                                  asio::ip::udp::endpoint(asio::ip::make_address_v4("127.0.0.2"),
+                                                          static_cast<std::uint16_t>(port_b)));
+  asio::ip::udp::socket other_port(io, asio::ip::udp::endpoint(asio::ip::udp::v4(), 0));
+  const asio::ip::udp::endpoint to_a(asio::ip::make_address_v4("127.0.0.1"),
+                                     static_cast<std::uint16_t>(port_a));
+  runtime::HeartbeatLink wrong_key(io, s_other_port, false, other_key);
+  wrong_key.send(Role::kActive, 65535, settings, nullptr);
+  runtime::HeartbeatLink other_site(io, s_other_site, false, key);
+  std::string forged = second;
+  forged[forged.size() - 1] ^= 1;  // a tag byte
+  std::string tampered = second;
+  tampered[tampered.find("epoch=4") + 6] = '9';  // epoch 9, same tag
+  const std::string body = "plantd-heartbeat 3 node=b nonsense\n";
+  const runtime::Tag body_tag = runtime::heartbeat_tag(key, body.data(), body.size());
+  const std::string malformed = body + std::string(body_tag.begin(), body_tag.end());
+  struct Sent {
+    asio::ip::udp::socket* from;
+    std::string datagram;
+    Refusal expected;
+  };
+  const std::vector<Sent> refused = {
+      {&as_b, second, Refusal::kReplay},  // replayed
+      {&as_b, first, Refusal::kReplay},   // reordered: older than the last
+      {&as_b, forged, Refusal::kTag},     // forged tag
+      {&as_b, forged, Refusal::kTag},     // ... again: counted, not logged
+      {&as_b, forged, Refusal::kTag},     //
+      {&as_b, tampered, Refusal::kTag},   // altered in transit
+      {&as_b, second.substr(0, second.size() - 10), Refusal::kTag},  // truncated
+      {&as_b, "hello", Refusal::kShort},                             // too short for a tag
+      {&as_b, wrong_key.last_sent(), Refusal::kTag},                 // another key
+      {&as_b, malformed, Refusal::kFormat},     // authentic, but not a heartbeat
+      {&as_b, a_own, Refusal::kNode},           // a's own, reflected
+      {&elsewhere, second, Refusal::kSource},   // another address
+      {&other_port, second, Refusal::kSource},  // another port
+  };
+  std::uint64_t expected[runtime::kRefusalCount] = {};
+  for (const Sent& d : refused) {
+    d.from->send_to(asio::buffer(d.datagram), to_a);
+    ++expected[static_cast<int>(d.expected)];
+  }
+  REQUIRE(wait_for(2 + refused.size()) == 2 + refused.size());
+  CHECK(a.received() == 2);
+  CHECK_FALSE(a.take(got));
+  for (int r = 0; r < runtime::kRefusalCount; ++r) {
+    INFO(runtime::describe(static_cast<Refusal>(r)));
+    CHECK(a.refused(static_cast<Refusal>(r)) == expected[r]);
+  }
+
+  // An authentic beat from a peer with another site model: refused for its
+  // content, but taken as a sign of life, marked.
+  other_site.send(Role::kActive, 7, settings, nullptr);
+  as_b.send_to(asio::buffer(other_site.last_sent()), to_a);
+  REQUIRE(wait_for(3 + refused.size()) == 3 + refused.size());
+  CHECK(a.refused(Refusal::kSite) == 1);
+  REQUIRE(a.take(got));
+  CHECK_FALSE(got.beat.same_site);
+  CHECK(got.peer_site.units == 3);
+  CHECK(got.peer_site.fingerprint == other_site.fingerprint());
+  CHECK(got.peer_site.fingerprint != a.fingerprint());
+  CHECK(got.peer_site.name == s.name);
+
+  // Node b restarts: its new heartbeats are taken (seq from the wall clock).
+  as_b.close();
+  runtime::HeartbeatLink b2(io, s, false, key);
+  b2.send(Role::kStandby, 0, settings, nullptr);
+  REQUIRE(wait_for(4 + refused.size()) == 4 + refused.size());
+  CHECK(a.received() == 3);
+  REQUIRE(a.take(got));
+  CHECK(got.beat.same_site);
+  CHECK(got.beat.role == Role::kStandby);
+
+  // One log line per reason, however many datagrams it refused.
+  spdlog::set_default_logger(previous);
+  int tag_lines = 0, lines = 0;
+  for (const std::string& line : ring->last_formatted()) {
+    if (line.find("heartbeat refused") == std::string::npos) continue;
+    ++lines;
+    if (line.find("wrong authentication tag") != std::string::npos) ++tag_lines;
+  }
+  CHECK(tag_lines == 1);
+  CHECK(lines == 6);  // replay, tag, short, format, node, source (the site mismatch is plantd's)
 }

@@ -177,8 +177,10 @@ TEST_CASE("[redundancy] names both nodes as host:port, each problem at its line"
           "[site][redundancy]") {
   const site::Site ok = test::load(test::island_site_toml(
       2, "droop",
-      "[redundancy]\nnode_a = \"10.0.0.11:1600\"\nnode_b = \"10.0.0.12:1600\"\nloss_scans = 3\n"));
+      "[redundancy]\nnode_a = \"10.0.0.11:1600\"\nnode_b = \"10.0.0.12:1600\"\nloss_scans = 3\n"
+      "key_file = \"/etc/plantd/pair.key\"\n"));
   CHECK(ok.redundancy.enabled);
+  CHECK(ok.redundancy.key_file == "/etc/plantd/pair.key");
   CHECK(ok.redundancy.node_a.host == "10.0.0.11");
   CHECK(ok.redundancy.node_b.port == 1600);
   CHECK(ok.redundancy.loss_scans == 3);
@@ -193,18 +195,42 @@ TEST_CASE("[redundancy] names both nodes as host:port, each problem at its line"
   };
   const auto bad = errors(
       "[redundancy]\nnode_a = \"plantd-a:1600\"\nnode_b = \"10.0.0.12:70000\"\n"
-      "loss_scans = 0\n");
+      "loss_scans = 0\nkey_file = \"/k\"\n");
   REQUIRE(bad.size() == 3);
   CHECK(bad[0].key == "redundancy.node_a");
   CHECK_THAT(bad[0].message, Catch::Contains("\"10.0.0.11:1600\""));
   CHECK(bad[1].key == "redundancy.node_b");
   CHECK(bad[2].key == "redundancy.loss_scans");
-  const auto missing = errors("[redundancy]\nnode_a = \"10.0.0.11:1600\"\n");
+  const auto missing = errors("[redundancy]\nnode_a = \"10.0.0.11:1600\"\nkey_file = \"/k\"\n");
   REQUIRE(missing.size() == 1);
   CHECK(missing[0].key == "redundancy.node_b");
   CHECK_THAT(missing[0].message, Catch::Contains("required"));
-  const auto same =
-      errors("[redundancy]\nnode_a = \"10.0.0.11:1600\"\nnode_b = \"10.0.0.11:1600\"\n");
+  const auto same = errors(
+      "[redundancy]\nnode_a = \"10.0.0.11:1600\"\nnode_b = \"10.0.0.11:1600\"\n"
+      "key_file = \"/k\"\n");
   REQUIRE(same.size() == 1);
   CHECK_THAT(same[0].message, Catch::Contains("must differ"));
+}
+
+TEST_CASE("[redundancy] requires an absolute key_file: the heartbeats are authenticated",
+          "[site][redundancy]") {
+  auto errors = [](const std::string& key_line) {
+    return site::load_site_string(
+               test::island_site_toml(2, "droop",
+                                      "[redundancy]\nnode_a = \"10.0.0.11:1600\"\nnode_b = "
+                                      "\"10.0.0.12:1600\"\n" +
+                                          key_line),
+               "x.toml")
+        .errors;
+  };
+  const auto missing = errors("");
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0].key == "redundancy.key_file");
+  CHECK_THAT(missing[0].message, Catch::Contains("required"));
+  CHECK(missing[0].line > 0);
+  const auto relative = errors("key_file = \"pair.key\"\n");
+  REQUIRE(relative.size() == 1);
+  CHECK(relative[0].key == "redundancy.key_file");
+  CHECK_THAT(relative[0].message, Catch::Contains("absolute"));
+  CHECK(errors("key_file = \"/etc/plantd/pair.key\"\n").empty());
 }

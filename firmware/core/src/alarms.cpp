@@ -61,6 +61,11 @@ const AlarmInfo kCatalogue[kAlarmCount] = {
      "cannot be saved",
      "see plantd's log: restore the state file from a backup, free the disk, or initialise "
      "the file on a new installation"},
+    {"peer_site_mismatch", P::kHigh, 0, 10,
+     "the hot-standby peer is alive but runs another site model (its site fingerprint "
+     "differs): neither node takes over from the other while both are heard",
+     "see plantd's log for both models; make the two site files the same and restart the "
+     "standby (docs/operations.md)"},
 };
 
 // Which alarm's activity hides another's raise (a consequence, not a new fault).

@@ -5,13 +5,20 @@
 // - Both nodes start as standby. A standby takes over after `loss_scans` of its
 //   own scans without a heartbeat from an active peer; when the peer is alive
 //   and standby too, only node a takes over, so the pair never claims twice.
-// - Taking over claims a new epoch: above every epoch seen (the peer's, the
+// - Taking over claims a new epoch: after every epoch seen (the peer's, the
 //   devices'), odd for node a and even for node b, so no two claims are equal.
+//   Epochs are serial numbers (hal::regs::epoch_after): after 65535 comes 1.
 //   The devices then take writes from the new owner only (owner_epoch).
 // - An active node that a device refuses (fenced), or that hears an active peer
-//   with a higher epoch, stops writing and becomes standby at once. A fenced node
+//   with a later epoch, stops writing and becomes standby at once. A fenced node
 //   does not take over again until it has heard an active peer: if someone else
 //   claimed the devices (an engineer, say), it does not fight them.
+// - A peer whose heartbeat is authentic but carries another site fingerprint
+//   (another site model: a different file) has no say: its epoch does not
+//   outrank, and while it is heard (within `loss_scans`) this node never takes
+//   over, whatever role the peer claims. An active node that hears it stays
+//   active. Only silence (no authentic heartbeat at all) lets a standby take
+//   over. Either way `peer_mismatch` is reported, for the alarm.
 #pragma once
 
 #include <cstdint>
@@ -24,14 +31,16 @@ const char* to_string(Role r);
 struct PeerBeat {
   Role role = Role::kStandby;
   std::uint16_t epoch = 0;
+  bool same_site = true;  // the peer's site fingerprint is this node's
 };
 
 struct RoleDecision {
   Role role = Role::kStandby;
-  std::uint16_t epoch = 0;  // the epoch this node writes with; 0 when standby
-  bool took_over = false;   // this scan: claim the devices, restart the controller
-  bool demoted = false;     // this scan: stop writing
-  int silent_scans = 0;     // scans without a heartbeat from an active peer
+  std::uint16_t epoch = 0;     // the epoch this node writes with; 0 when standby
+  bool took_over = false;      // this scan: claim the devices, restart the controller
+  bool demoted = false;        // this scan: stop writing
+  int silent_scans = 0;        // scans without a heartbeat from an active peer
+  bool peer_mismatch = false;  // a peer with another site fingerprint heard lately
 };
 
 class RedundancyRole {
@@ -40,7 +49,7 @@ class RedundancyRole {
 
   // Once per scan, after the read and before the step. `beat`: the latest
   // heartbeat since the last scan (nullptr: none). `fenced`: a device refused
-  // this node since it claimed. `device_epoch`: the highest owner epoch the
+  // this node since it claimed. `device_epoch`: the latest owner epoch the
   // devices have shown.
   RoleDecision scan(const PeerBeat* beat, bool fenced, std::uint16_t device_epoch);
 
@@ -48,13 +57,13 @@ class RedundancyRole {
   std::uint16_t epoch() const { return epoch_; }
 
  private:
-  std::uint16_t next_epoch(std::uint16_t above) const;
+  std::uint16_t next_epoch(std::uint16_t after) const;
 
   bool node_a_;
   int loss_scans_;
   Role role_ = Role::kStandby;
-  std::uint16_t epoch_ = 0, highest_seen_ = 0;
-  int scans_since_active_ = 0, scans_since_any_ = 1 << 20;
+  std::uint16_t epoch_ = 0, latest_seen_ = 0;
+  int scans_since_active_ = 0, scans_since_any_ = 1 << 20, scans_since_mismatch_ = 1 << 20;
   bool hold_after_fence_ = false;
 };
 

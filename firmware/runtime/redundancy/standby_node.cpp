@@ -4,13 +4,16 @@
 
 #include <algorithm>
 
+#include "pair_auth.hpp"
 #include "scada_writes.hpp"
 #include "state_file.hpp"
 
 namespace runtime {
 
 StandbyNode::StandbyNode(asio::io_context& io, const site::Site& s, char node)
-    : site_(s), link_(io, s, node == 'a'), role_(node == 'a', s.redundancy.loss_scans) {
+    : site_(s),
+      link_(io, s, node == 'a', read_pair_key(s.redundancy.key_file)),
+      role_(node == 'a', s.redundancy.loss_scans) {
   state_text_.reserve(8192);
 }
 
@@ -20,13 +23,15 @@ void StandbyNode::log_start(char node) const {
   const site::RedundancyNode& peer =
       node == 'a' ? site_.redundancy.node_b : site_.redundancy.node_a;
   spdlog::info(
-      "plantd: node {} of a hot-standby pair: heartbeat on {}:{}, peer at {}:{}; standby until "
-      "{} scans pass without an active peer",
-      node, self.host, self.port, peer.host, peer.port, site_.redundancy.loss_scans);
+      "plantd: node {} of a hot-standby pair: heartbeat on {}:{}, peer at {}:{}, signed with "
+      "{}, site fingerprint {}; standby until {} scans pass without an active peer",
+      node, self.host, self.port, peer.host, peer.port, site_.redundancy.key_file,
+      link_.fingerprint(), site_.redundancy.loss_scans);
 }
 
 void StandbyNode::take_settings(OperatorSettings& settings) {
-  if (beat_.beat.role != Role::kActive || role_.role() != Role::kStandby) return;
+  if (!beat_.beat.same_site || beat_.beat.role != Role::kActive || role_.role() != Role::kStandby)
+    return;
   const std::string problem = check_settings(site_, beat_.settings);
   if (problem.empty()) {
     settings = beat_.settings;
@@ -37,7 +42,7 @@ void StandbyNode::take_settings(OperatorSettings& settings) {
 }
 
 void StandbyNode::take_counters(fw::Controller& controller, double& curtailed_mwh, double now) {
-  if (beat_.state_text.empty()) return;
+  if (!beat_.beat.same_site || beat_.state_text.empty()) return;
   PersistentState peer;
   std::string problem;
   if (parse_state(beat_.state_text, "the peer's heartbeat", site_, peer, problem)) {
@@ -59,8 +64,17 @@ RoleDecision StandbyNode::scan(hal::PlantIo& io, fw::Controller& controller, dou
     take_settings(settings);
     take_counters(controller, curtailed_mwh, now);
   }
+  const bool same_site = !got || beat_.beat.same_site;
   const bool fenced = io.fenced();
   const RoleDecision d = role_.scan(got ? &beat_.beat : nullptr, fenced, io.highest_owner_epoch());
+  log_mismatch(same_site, d);
+  peer_mismatch_ = d.peer_mismatch;
+  if (d.role == Role::kStandby) {
+    // No step on a standby: its one alarm is set here.
+    fw::AlarmManager& alarms = controller.alarms();
+    alarms.set_condition(fw::AlarmId::kPeerSiteMismatch, d.peer_mismatch, now);
+    alarms.update(now);
+  }
   if (d.took_over) {
     // What the active may have emitted since its last counters reached us.
     const double unseen_s = peer_state_s_ > 0 ? now - peer_state_s_ : 0;
@@ -77,9 +91,28 @@ RoleDecision StandbyNode::scan(hal::PlantIo& io, fw::Controller& controller, dou
     controller.restart(controller.usage());  // no stale mode or alarms on a standby
     spdlog::warn("plantd: standby now: {}",
                  fenced ? "a device refused this node (fenced): another controller owns it"
-                        : "the peer is active with a higher epoch");
+                        : "the peer is active with a later epoch");
   }
   return d;
+}
+
+void StandbyNode::log_mismatch(bool same_site, const RoleDecision& d) {
+  if (!same_site && !mismatch_logged_) {
+    mismatch_logged_ = true;
+    const PeerSite& p = beat_.peer_site;
+    spdlog::error(
+        "plantd: the peer runs another site model: its site fingerprint {} (site {}, {} units, "
+        "{} pods) is not this node's {} (site {}, {} units, {} pods). This node will not take "
+        "over from it while it is heard (alarm peer_site_mismatch); make the two site files "
+        "the same",
+        p.fingerprint, p.name, p.units, p.pods, link_.fingerprint(), site_.name,
+        site_.turbine_count(), site_.pod_count());
+  }
+  if (!d.peer_mismatch && mismatch_logged_) {
+    mismatch_logged_ = false;
+    spdlog::info("plantd: no peer with another site model heard for {} scans",
+                 site_.redundancy.loss_scans);
+  }
 }
 
 void StandbyNode::send(const fw::Controller& controller, const OperatorSettings& settings,
@@ -95,10 +128,9 @@ void StandbyNode::send(const fw::Controller& controller, const OperatorSettings&
     s.curtailed_mwh = curtailed_mwh;
     state_text_ = render_state(s, site_);
     sent_ = u;
-    link_.send(role_.role(), role_.epoch(), static_cast<std::uint64_t>(scans), settings,
-               &state_text_);
+    link_.send(role_.role(), role_.epoch(), settings, &state_text_);
   } else {
-    link_.send(role_.role(), role_.epoch(), static_cast<std::uint64_t>(scans), settings, nullptr);
+    link_.send(role_.role(), role_.epoch(), settings, nullptr);
   }
 }
 

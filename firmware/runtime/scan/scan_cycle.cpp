@@ -77,6 +77,7 @@ fw::OperatorInputs ScanCycle::operator_inputs(bool active) {
   op.manual_shed_mw = p_.settings->manual_shed_mw;
   op.scan_overrun = schedule_.overran();
   op.state_not_kept = state_not_kept_;
+  op.peer_site_mismatch = p_.pair && p_.pair->peer_mismatch();
   return op;
 }
 

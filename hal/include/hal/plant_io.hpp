@@ -39,7 +39,8 @@ class PlantIo {
   // True once a device refused this backend as not its owner (another controller
   // claimed it with a higher epoch), since the last set_owner_epoch.
   virtual bool fenced() const { return false; }
-  // The highest owner epoch the devices have shown in their read-backs.
+  // The latest owner epoch the devices have shown in their read-backs (serial-number
+  // order, hal::regs::epoch_after).
   virtual std::uint16_t highest_owner_epoch() const { return 0; }
   // Where the last read spent its time, as text for the slow-scan log (empty if
   // the backend has nothing to say). Builds text: not for every scan.

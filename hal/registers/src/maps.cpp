@@ -36,7 +36,8 @@ Register heartbeat_out() {
 }
 
 // Fencing for a hot-standby pair (docs/operations.md): the device takes writes
-// only from the connection that last claimed it with the highest epoch.
+// only from the connection that last claimed it with the latest epoch
+// (hal::regs::epoch_after: serial-number arithmetic, so epochs wrap round).
 Register owner_epoch(std::uint16_t address) {
   return {"owner_epoch",
           Table::kHolding,
@@ -45,9 +46,12 @@ Register owner_epoch(std::uint16_t address) {
           1,
           "epoch",
           Access::kReadWrite,
-          "0 = no owner, every client may write. Writing an epoch above the one held, or the "
-          "same one again, makes the writing connection the owner; a lower epoch is refused "
-          "with exception 1. While an owner is set, any other connection's write is refused "
+          "0 = no owner, every client may write. Writing an epoch after the one held, or the "
+          "same one again, makes the writing connection the owner; an earlier epoch is refused "
+          "with exception 1. Epochs are 16-bit serial numbers (RFC 1982): 1 follows 65535 (0 "
+          "is skipped), and an epoch is after another when it is less than 32768 ahead of it, "
+          "wrapping round, so claims never run out. While an owner is set, any other connection's "
+          "write is refused "
           "with exception 1 (fenced); the owner may write 0 to release. On RTU the serial "
           "line is one connection",
           {}};

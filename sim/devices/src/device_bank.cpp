@@ -255,8 +255,10 @@ Reply DeviceBank::write(int device, std::uint16_t address, std::uint16_t count,
     const double v = hal::regs::decode(*r, values + (r->address - address));
     if (is(*r, "owner_epoch")) {
       const auto epoch = static_cast<std::uint16_t>(v);
-      // A claim at or above the epoch held; a release only by the owner.
-      const bool claim = epoch != 0 && epoch >= owner.epoch;
+      // A claim with the epoch held or one after it (serial-number arithmetic:
+      // 1 follows 65535); a release only by the owner.
+      const bool claim =
+          epoch != 0 && (epoch == owner.epoch || hal::regs::epoch_after(epoch, owner.epoch));
       const bool release = epoch == 0 && (owner.epoch == 0 || owner.client == client);
       if (!claim && !release) {
         ++fenced_writes_;

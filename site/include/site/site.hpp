@@ -191,6 +191,9 @@ struct Redundancy {
   bool enabled = false;  // a [redundancy] table is present
   RedundancyNode node_a, node_b;
   int loss_scans = 2;
+  // The pair's shared heartbeat key (HMAC-SHA256): an absolute path to a file
+  // readable by its owner only. plantd checks the file at start.
+  std::string key_file;
 };
 
 // Alarm handling (ISA-18.2 / EEMUA 191). Defaults: docs/operations.md.
@@ -258,6 +261,13 @@ struct Site {
   // default the share that keeps the site within its contract on the grid alone.
   double pod_safe_cap_pu() const;
 };
+
+// The site model in a canonical text, one "key=value" line per field that
+// shapes the device map or the control (every section but [scada] and
+// [redundancy], which are each node's own, and the description): two files that
+// load to the same model give the same text, whatever their comments, spacing or
+// key order. A hot-standby pair compares its hash (docs/operations.md).
+std::string canonical_model(const Site& s);
 
 const char* to_string(PriorityClass c);
 const char* to_string(Workload w);

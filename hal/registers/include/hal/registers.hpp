@@ -89,6 +89,23 @@ enum class Exception : std::uint8_t {
   kServerDeviceBusy = 0x06,  // not permitted in the device's present state
 };
 
+// Owner epochs (the owner_epoch register of every device map) are 16-bit serial
+// numbers, compared as RFC 1982 says, so that the sequence never runs out: 1
+// follows 65535 (0 is skipped: it means "no owner"). `a` is after `b` when it is
+// less than half the circle (32768) ahead; any epoch is after 0; exactly half
+// way round is neither before nor after. The devices, the Modbus backend and the
+// pair's role logic all compare with this one function.
+constexpr bool epoch_after(std::uint16_t a, std::uint16_t b) {
+  if (a == 0) return false;
+  if (b == 0) return true;
+  const auto ahead = static_cast<std::uint16_t>(a - b);
+  return ahead != 0 && ahead < 0x8000;
+}
+// The epoch after `e`: e + 1, wrapping past 65535 to 1.
+constexpr std::uint16_t epoch_next(std::uint16_t e) {
+  return e == 0xFFFF ? 1 : static_cast<std::uint16_t>(e + 1);
+}
+
 // Markdown for docs/register-maps.md, from the tables.
 std::string render_register_maps_markdown();
 
