@@ -29,6 +29,7 @@
 #include "modbus_io.hpp"
 #include "realtime.hpp"
 #include "redundancy_role.hpp"
+#include "refusal_audit.hpp"
 #include "scada_image.hpp"
 #include "scada_server.hpp"
 #include "scada_writes.hpp"
@@ -44,8 +45,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+double steady_s() {
+  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
+
 struct Options {
-  std::string config, scenario, log_level = "info", host, event_log, state_file;
+  std::string config, scenario, log_level = "info", host, event_log, refusal_log, state_file;
   double save_interval_s = 10;
   bool init_state = false;
   double event_log_max_mb = 10;
@@ -191,37 +196,32 @@ void log_alarm(const fw::AlarmEvent& e) {
               fw::to_string(e.state), e.first_out ? " [first out]" : "");
 }
 
-// The SCADA server on the scan loop's io_context, and the audit of every write.
+// The SCADA server on the scan loop's io_context, and the audit of every write:
+// accepted ones in the audit trail, refusals within the refusal audit's limit.
 struct Scada {
   Scada(const site::Site& site, fw::Controller& controller, asio::io_context& io, int port,
-        Service& service, const double& now)
+        Service& service, runtime::RefusalAudit& refusals, const double& now)
       : image(site), writes(site, controller, settings) {
-    auto on_write = [this, &service, &now](const std::string& client_text, std::uint32_t client,
-                                           std::uint16_t address, const std::uint16_t* words,
-                                           int count) {
-      const double wall_s = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+    auto on_write = [this, &service, &refusals, &now](const std::string& client_text,
+                                                      std::uint32_t client, std::uint16_t address,
+                                                      const std::uint16_t* words, int count) {
+      const double wall_s = steady_s();
       runtime::WriteOutcome o = writes.write(client, address, words, count, wall_s, now);
-      const std::string reg = o.register_name.empty() ? std::to_string(address) : o.register_name;
-      if (o.accepted) {
-        spdlog::info("SCADA write from {}: {} {:g} -> {:g} {}", client_text, reg, o.old_value,
-                     o.new_value, o.reason);
-        if (service.journal)
-          service.journal->operator_write(now, client_text, reg, o.old_value, o.new_value,
-                                          o.reason);
-      } else {
-        spdlog::warn("SCADA write from {} refused (exception {}): {} = {:g}: {}", client_text,
-                     o.exception, reg, o.new_value, o.reason);
-        if (service.journal)
-          service.journal->scada_refusal(now, client_text, reg, o.new_value, o.exception, o.reason);
+      if (!o.accepted) {
+        refusals.scada_write(now, wall_s, client_text, o.register_name, address, o.new_value,
+                             o.exception, o.reason);
+        return o;
       }
+      const std::string reg = o.register_name.empty() ? std::to_string(address) : o.register_name;
+      spdlog::info("SCADA write from {}: {} {:g} -> {:g} {}", client_text, reg, o.old_value,
+                   o.new_value, o.reason);
+      if (service.journal)
+        service.journal->operator_write(now, client_text, reg, o.old_value, o.new_value, o.reason);
       return o;
     };
-    auto on_refusal = [&service, &now](const std::string& client_text, const std::string& what,
-                                       int exception) {
-      spdlog::warn("SCADA request from {} refused (exception {}): {}", client_text, exception,
-                   what);
-      if (service.journal)
-        service.journal->scada_refusal(now, client_text, what, 0, exception, "not served");
+    auto on_refusal = [&refusals, &now](const std::string& client_text, const std::string& what,
+                                        int exception) {
+      refusals.scada_request(now, steady_s(), client_text, what, exception);
     };
     server = std::make_unique<runtime::ScadaServer>(
         io, site.scada.bind, port, site.scada.max_clients, image, on_write, on_refusal);
@@ -268,11 +268,12 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
   asio::io_context io_context;
   asio::steady_timer timer(io_context);
   double now = 0;  // the last scan's controller time
+  runtime::RefusalAudit refusals(service.journal);
   std::unique_ptr<Scada> scada;
   if (service.scada_port > 0) {
     try {
-      scada =
-          std::make_unique<Scada>(site, controller, io_context, service.scada_port, service, now);
+      scada = std::make_unique<Scada>(site, controller, io_context, service.scada_port, service,
+                                      refusals, now);
     } catch (const std::exception& e) {
       spdlog::error("plantd: cannot serve SCADA on {}:{}: {}", site.scada.bind, service.scada_port,
                     e.what());
@@ -344,6 +345,7 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     op.manual_shed_mw = settings.manual_shed_mw;
     op.scan_overrun = overran;
     op.state_not_kept = state_not_kept;
+    op.event_journal_failed = service.journal && service.journal->failed();
     // A standby reads, so it knows the plant when it takes over, but neither
     // steps nor writes.
     if (active) controller.step(image, op, now, commands);
@@ -367,14 +369,13 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     }
     log.clear();
     if (service.journal && active) service.journal->commands(now, commands);
+    const double refused_s = steady_s();
     for (int k = 0; k < io.refusal_count(); ++k) {
       const hal::WriteRefusal& w = io.refusal(k);
-      spdlog::warn("t={:.2f}s {} {} refused {} = {:.3f}: {}", now, w.device_kind, w.index, w.what,
-                   w.value, w.reason);
-      if (service.journal)
-        service.journal->refusal(now, w.device_kind, w.index, w.what, w.value, w.reason);
+      refusals.device_write(now, refused_s, w.device_kind, w.index, w.what, w.value, w.reason);
     }
     io.clear_refusals();
+    refusals.expire(now, refused_s);
     if (drain) drain(now);
     if (scans == 0)
       service.notifier.ready("scanning every " + std::to_string(site.controller.scan_period_s) +
@@ -450,6 +451,7 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
   timer.expires_at(deadline);
   timer.async_wait(tick);
   io_context.run();
+  refusals.flush(now, steady_s());
   if (keeper) keeper->stop(controller, counters.curtailed_mwh, now);
   const fw::ControllerStatus& st = controller.status();
   spdlog::info(
@@ -464,6 +466,14 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
         s.requests, s.connections, s.connections_refused, s.writes_accepted, s.writes_refused,
         scada->image.encode_failures());
   }
+  const runtime::RefusalCounts rc = refusals.counts();
+  spdlog::info(
+      "plantd: refusals: {} SCADA writes, {} SCADA requests, {} device writes; {} of them not "
+      "logged one by one (summarised), {} sources evicted from the limiter's table",
+      rc.scada_writes, rc.scada_requests, rc.device_writes, rc.suppressed, rc.evictions);
+  if (service.journal && service.journal->lines_lost() > 0)
+    spdlog::warn("plantd: {} event journal records could not be written",
+                 service.journal->lines_lost());
   if (controller.alarms().events_dropped() > 0 || controller.log().dropped() > 0)
     spdlog::warn("plantd: {} alarm events and {} log entries were overwritten before draining",
                  controller.alarms().events_dropped(), controller.log().dropped());
@@ -621,11 +631,16 @@ int main(int argc, char** argv) {
   app.add_flag("--check-config", o.check_config,
                "Check the --config site file, print what is wrong or a summary, and exit");
   app.add_option("--event-log", o.event_log,
-                 "Also journal every state change, command, refusal and fault to this file, one "
-                 "JSON object per line");
-  app.add_option("--event-log-max-mb", o.event_log_max_mb, "Rotate the event log at this size")
+                 "Also journal every state change, command, alarm, fault and accepted operator "
+                 "write to this file (the audit trail), one JSON object per line");
+  app.add_option("--refusal-log", o.refusal_log,
+                 "Journal refused writes and requests here, within their rate limit (default: "
+                 "the --event-log name with .refusals before its extension)");
+  app.add_option("--event-log-max-mb", o.event_log_max_mb,
+                 "Rotate the event log, and the refusal log, at this size")
       ->check(CLI::Range(0.01, 10000.0));
-  app.add_option("--event-log-files", o.event_log_files, "Rotated event logs kept")
+  app.add_option("--event-log-files", o.event_log_files,
+                 "Rotated event logs kept, and as many refusal logs")
       ->check(CLI::Range(1, 1000));
   app.set_version_flag("--version", std::string("plantd ") + PLANT_VERSION);
   CLI11_PARSE(app, argc, argv);
@@ -668,14 +683,24 @@ int main(int argc, char** argv) {
                  o.realtime_priority);
   }
   std::unique_ptr<runtime::EventJournal> journal;
+  if (!o.refusal_log.empty() && o.event_log.empty()) {
+    std::fprintf(stderr, "plantd: --refusal-log needs --event-log FILE\n");
+    return 2;
+  }
   if (!o.event_log.empty()) {
+    const std::string refusal_log = o.refusal_log.empty()
+                                        ? runtime::EventJournal::default_refusal_path(o.event_log)
+                                        : o.refusal_log;
+    if (refusal_log == o.event_log) {
+      std::fprintf(stderr, "plantd: --refusal-log must be another file than --event-log\n");
+      return 2;
+    }
     try {
       journal = std::make_unique<runtime::EventJournal>(
-          o.event_log, static_cast<std::size_t>(o.event_log_max_mb * 1024 * 1024),
+          o.event_log, refusal_log, static_cast<std::size_t>(o.event_log_max_mb * 1024 * 1024),
           static_cast<std::size_t>(o.event_log_files));
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "plantd: cannot open the event log %s: %s\n", o.event_log.c_str(),
-                   e.what());
+      std::fprintf(stderr, "plantd: the event log: %s\n", e.what());
       return 1;
     }
     journal->lifecycle(std::string("start: plantd ") + PLANT_VERSION);

@@ -61,6 +61,11 @@ const AlarmInfo kCatalogue[kAlarmCount] = {
      "cannot be saved",
      "see plantd's log: restore the state file from a backup, free the disk, or initialise "
      "the file on a new installation"},
+    {"event_journal_failed", P::kHigh, 0, 60,
+     "the event journal (the audit trail or its refusals file) cannot be written: its records "
+     "are being lost",
+     "see plantd's log for the file and the error: free the disk or make the directory "
+     "writable; the journal resumes by itself"},
 };
 
 // Which alarm's activity hides another's raise (a consequence, not a new fault).

@@ -129,6 +129,7 @@ void Controller::Impl::evaluate_alarms(const OperatorInputs& op) {
   set(AlarmId::kManualShed, op.manual_shed_mw > 0);
   set(AlarmId::kScanOverrun, op.scan_overrun);
   set(AlarmId::kStateNotKept, op.state_not_kept);
+  set(AlarmId::kEventJournalFailed, op.event_journal_failed);
   alarms.update(now);
 }
 

@@ -41,6 +41,7 @@ enum class AlarmId : std::uint8_t {
   kManualShed,
   kScanOverrun,
   kStateNotKept,
+  kEventJournalFailed,
   kCount
 };
 constexpr int kAlarmCount = static_cast<int>(AlarmId::kCount);
