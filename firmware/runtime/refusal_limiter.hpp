@@ -109,7 +109,7 @@ void RefusalLimiter::close(Source& s, Emit& emit) {
       summary.label = std::string_view(s.label, s.label_size);
       summary.suppressed = s.suppressed;
       summary.window_start_s = s.window_start_s;
-      emit(static_cast<const RefusalSummary&>(summary));
+      emit(summary);
     } else {
       overflow_ += s.suppressed;
     }
@@ -127,7 +127,7 @@ void RefusalLimiter::emit_overflow(Emit& emit) {
   summary.suppressed = overflow_;
   summary.window_start_s = budget_start_s_;
   overflow_ = 0;
-  emit(static_cast<const RefusalSummary&>(summary));
+  emit(summary);
 }
 
 // A new budget window when the last has ended, after the overflow's one line.
