@@ -1,12 +1,14 @@
 #include "event_journal.hpp"
 
-#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <ctime>
+#include <stdexcept>
 
 #include "fw/supervisor.hpp"
 #include "fw/turbine_machine.hpp"
+#include "json/json_string.hpp"
 
 namespace runtime {
 
@@ -16,65 +18,80 @@ std::string number(double v) {
   std::snprintf(buf, sizeof buf, "%.3f", v);
   return buf;
 }
+
+std::string quote(std::string_view s) {
+  return json::quote(s);
+}
 }  // namespace
 
-std::string json_quote(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+EventJournal::EventJournal(const std::string& path, const std::string& refusal_path,
+                           std::size_t max_bytes, std::size_t max_files)
+    : audit_(path, max_bytes, max_files), refusals_(refusal_path, max_bytes, max_files) {
+  if (!audit_.healthy()) throw std::runtime_error(audit_.error());
+  if (!refusals_.healthy()) throw std::runtime_error(refusals_.error());
+  line_.reserve(512);
 }
 
-EventJournal::EventJournal(const std::string& path, std::size_t max_bytes, std::size_t max_files) {
-  auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(path, max_bytes, max_files);
-  logger_ = std::make_shared<spdlog::logger>("journal", sink);
+std::string EventJournal::default_refusal_path(const std::string& path) {
+  const std::size_t dot = extension_at(path);
+  return dot == std::string::npos ? path + ".refusals"
+                                  : path.substr(0, dot) + ".refusals" + path.substr(dot);
+}
+
+void EventJournal::write(JournalFile& file, const std::string& fields) {
   // Wall time in UTC to the millisecond, then the event's own fields.
-  logger_->set_pattern("{\"time\":\"%Y-%m-%dT%H:%M:%S.%eZ\",%v}", spdlog::pattern_time_type::utc);
-  logger_->flush_on(spdlog::level::trace);  // every line reaches the file at once
-}
-
-EventJournal::~EventJournal() = default;
-
-void EventJournal::write(const std::string& fields) {
-  logger_->info("{}", fields);
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  std::tm utc{};
+  gmtime_r(&now.tv_sec, &utc);
+  char stamp[64];
+  std::snprintf(stamp, sizeof stamp, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\",",
+                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+                utc.tm_sec, static_cast<int>(now.tv_nsec / 1000000));
+  line_.assign(stamp);
+  line_ += fields;
+  line_ += '}';
+  const bool was_healthy = file.healthy();
+  const bool written = file.write_line(line_);
+  std::uint64_t& lost_at = lost_at_failure_[&file == &audit_ ? 0 : 1];
+  if (!written && was_healthy) {
+    lost_at = file.lines_lost() - 1;
+    spdlog::error(
+        "event journal: {}; its records are lost until it can be written again (alarm "
+        "event_journal_failed)",
+        file.error());
+  } else if (written && !was_healthy) {
+    spdlog::warn("event journal: {} is written again; {} records were lost", file.path(),
+                 file.lines_lost() - lost_at);
+  }
 }
 
 void EventJournal::lifecycle(const std::string& what) {
-  write("\"kind\":\"lifecycle\",\"what\":" + json_quote(what));
+  write(audit_, "\"kind\":\"lifecycle\",\"what\":" + quote(what));
 }
 
 void EventJournal::entry(const fw::LogEntry& e) {
   std::string f = "\"t_s\":" + number(e.t_s);
   switch (e.machine) {
     case fw::MachineId::kController:
-      write("\"kind\":\"note\"," + f + ",\"unit\":" + std::to_string(e.index) +
-            ",\"cause\":" + json_quote(e.cause.data()));
+      write(audit_, "\"kind\":\"note\"," + f + ",\"unit\":" + std::to_string(e.index) +
+                        ",\"cause\":" + quote(e.cause.data()));
       return;
     case fw::MachineId::kSupervisor:
       f += ",\"machine\":\"supervisor\",\"from\":" +
-           json_quote(fw::to_string(static_cast<fw::Mode>(e.from))) +
-           ",\"to\":" + json_quote(fw::to_string(static_cast<fw::Mode>(e.to))) +
-           ",\"event\":" + json_quote(fw::to_string(static_cast<fw::SupervisorEvent>(e.event)));
+           quote(fw::to_string(static_cast<fw::Mode>(e.from))) +
+           ",\"to\":" + quote(fw::to_string(static_cast<fw::Mode>(e.to))) +
+           ",\"event\":" + quote(fw::to_string(static_cast<fw::SupervisorEvent>(e.event)));
       break;
     case fw::MachineId::kTurbine:
       f += ",\"machine\":\"unit\",\"unit\":" + std::to_string(e.index) +
-           ",\"from\":" + json_quote(fw::to_string(static_cast<fw::UnitState>(e.from))) +
-           ",\"to\":" + json_quote(fw::to_string(static_cast<fw::UnitState>(e.to))) +
-           ",\"event\":" + json_quote(fw::to_string(static_cast<fw::UnitEvent>(e.event)));
+           ",\"from\":" + quote(fw::to_string(static_cast<fw::UnitState>(e.from))) +
+           ",\"to\":" + quote(fw::to_string(static_cast<fw::UnitState>(e.to))) +
+           ",\"event\":" + quote(fw::to_string(static_cast<fw::UnitEvent>(e.event)));
       break;
   }
-  write(std::string("\"kind\":") + (e.transition ? "\"transition\"," : "\"unhandled\",") + f +
-        ",\"cause\":" + json_quote(e.cause.data()));
+  write(audit_, std::string("\"kind\":") + (e.transition ? "\"transition\"," : "\"unhandled\",") +
+                    f + ",\"cause\":" + quote(e.cause.data()));
 }
 
 void EventJournal::commands(double t_s, const hal::Commands& c) {
@@ -85,55 +102,65 @@ void EventJournal::commands(double t_s, const hal::Commands& c) {
   if (!any) return;
   const std::string t = "\"kind\":\"command\",\"t_s\":" + number(t_s);
   if (c.breaker != hal::BreakerCommand::kNone)
-    write(t + ",\"device\":\"poi\",\"command\":" +
-          (c.breaker == hal::BreakerCommand::kClose ? "\"close\"" : "\"open\""));
+    write(audit_, t + ",\"device\":\"poi\",\"command\":" +
+                      (c.breaker == hal::BreakerCommand::kClose ? "\"close\"" : "\"open\""));
   for (std::size_t u = 0; u < c.turbines.size(); ++u) {
     const hal::TurbineCommand k = c.turbines[u].command;
     if (k == hal::TurbineCommand::kNone) continue;
     const char* name = k == hal::TurbineCommand::kStart  ? "\"start\""
                        : k == hal::TurbineCommand::kStop ? "\"stop\""
                                                          : "\"reset\"";
-    write(t + ",\"device\":\"turbine." + std::to_string(u) + "\",\"command\":" + name);
+    write(audit_, t + ",\"device\":\"turbine." + std::to_string(u) + "\",\"command\":" + name);
   }
 }
 
-void EventJournal::refusal(double t_s, const std::string& device, int index,
-                           const std::string& what, double value, const std::string& reason) {
-  write("\"kind\":\"refusal\",\"t_s\":" + number(t_s) + ",\"device\":" +
-        json_quote(device + "." + std::to_string(index)) + ",\"what\":" + json_quote(what) +
-        ",\"value\":" + number(value) + ",\"reason\":" + json_quote(reason));
-}
-
 void EventJournal::fault(double t_s, const std::string& line) {
-  write("\"kind\":\"fault\",\"t_s\":" + number(t_s) + ",\"text\":" + json_quote(line));
+  write(audit_, "\"kind\":\"fault\",\"t_s\":" + number(t_s) + ",\"text\":" + quote(line));
 }
 
 void EventJournal::alarm(const fw::AlarmEvent& e) {
   std::string f = "\"kind\":\"alarm\",\"t_s\":" + number(e.t_s) +
-                  ",\"action\":" + json_quote(fw::to_string(e.action));
+                  ",\"action\":" + quote(fw::to_string(e.action));
   if (e.id != fw::AlarmId::kCount) {
     const fw::AlarmInfo& info = fw::alarm_info(e.id);
-    f += ",\"alarm\":" + json_quote(info.name) +
+    f += ",\"alarm\":" + quote(info.name) +
          ",\"number\":" + std::to_string(static_cast<int>(e.id) + 1) +
-         ",\"priority\":" + json_quote(fw::to_string(info.priority)) +
-         ",\"state\":" + json_quote(fw::to_string(e.state)) +
+         ",\"priority\":" + quote(fw::to_string(info.priority)) +
+         ",\"state\":" + quote(fw::to_string(e.state)) +
          ",\"first_out\":" + (e.first_out ? "true" : "false");
   }
-  write(f);
+  write(audit_, f);
 }
 
 void EventJournal::operator_write(double t_s, const std::string& client, const std::string& reg,
                                   double old_value, double new_value, const std::string& note) {
-  write("\"kind\":\"operator_write\",\"t_s\":" + number(t_s) + ",\"client\":" + json_quote(client) +
-        ",\"register\":" + json_quote(reg) + ",\"old\":" + number(old_value) +
-        ",\"new\":" + number(new_value) + ",\"note\":" + json_quote(note));
+  write(audit_, "\"kind\":\"operator_write\",\"t_s\":" + number(t_s) +
+                    ",\"client\":" + quote(client) + ",\"register\":" + quote(reg) +
+                    ",\"old\":" + number(old_value) + ",\"new\":" + number(new_value) +
+                    ",\"note\":" + quote(note));
 }
 
-void EventJournal::scada_refusal(double t_s, const std::string& client, const std::string& reg,
-                                 double value, int exception, const std::string& reason) {
-  write("\"kind\":\"scada_refusal\",\"t_s\":" + number(t_s) + ",\"client\":" + json_quote(client) +
-        ",\"register\":" + json_quote(reg) + ",\"value\":" + number(value) +
-        ",\"exception\":" + std::to_string(exception) + ",\"reason\":" + json_quote(reason));
+void EventJournal::refusal(double t_s, std::string_view device, int index, std::string_view what,
+                           double value, std::string_view reason) {
+  write(refusals_, "\"kind\":\"refusal\",\"t_s\":" + number(t_s) +
+                       ",\"device\":" + quote(std::string(device) + "." + std::to_string(index)) +
+                       ",\"what\":" + quote(what) + ",\"value\":" + number(value) +
+                       ",\"reason\":" + quote(reason));
+}
+
+void EventJournal::scada_refusal(double t_s, std::string_view client, std::string_view reg,
+                                 double value, int exception, std::string_view reason) {
+  write(refusals_,
+        "\"kind\":\"scada_refusal\",\"t_s\":" + number(t_s) + ",\"client\":" + quote(client) +
+            ",\"register\":" + quote(reg) + ",\"value\":" + number(value) +
+            ",\"exception\":" + std::to_string(exception) + ",\"reason\":" + quote(reason));
+}
+
+void EventJournal::refusal_summary(double t_s, const RefusalSummary& s, double window_s) {
+  write(refusals_, "\"kind\":\"refusal_summary\",\"t_s\":" + number(t_s) + ",\"source\":" +
+                       quote(s.label) + ",\"suppressed\":" + std::to_string(s.suppressed) +
+                       ",\"window_s\":" + number(window_s) +
+                       ",\"all_sources\":" + (s.all_sources ? "true" : "false"));
 }
 
 }  // namespace runtime

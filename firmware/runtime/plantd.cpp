@@ -25,6 +25,7 @@
 #include "fw/controller.hpp"
 #include "modbus_io.hpp"
 #include "realtime.hpp"
+#include "refusal_audit.hpp"
 #include "scada_service.hpp"
 #include "scan_cycle.hpp"
 #include "scan_publishers.hpp"
@@ -41,8 +42,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+double steady_s() {
+  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
+
 struct Options {
-  std::string config, scenario, log_level = "info", host, event_log, state_file;
+  std::string config, scenario, log_level = "info", host, event_log, refusal_log, state_file;
   double save_interval_s = 10;
   bool init_state = false;
   double event_log_max_mb = 10;
@@ -106,13 +111,14 @@ int scan_loop(const site::Site& site, const Backend& backend, double duration_s,
   std::unique_ptr<runtime::StateKeeper> keeper = open_state(site, service, usage, counters);
   fw::Controller controller(site, usage);
   asio::io_context loop;
+  runtime::RefusalAudit refusals(service.journal);
 
   std::unique_ptr<runtime::ScadaService> scada;
   std::unique_ptr<runtime::StandbyNode> pair;
   try {
     if (service.scada_port > 0)
       scada = std::make_unique<runtime::ScadaService>(site, controller, loop, service.scada_port,
-                                                      service.journal);
+                                                      service.journal, refusals);
     if (service.node != 0) {
       pair = std::make_unique<runtime::StandbyNode>(loop, site, service.node);
       pair->log_start(service.node);
@@ -128,6 +134,7 @@ int scan_loop(const site::Site& site, const Backend& backend, double duration_s,
   runtime::LogPublisher log(site.controller.scan_period_s, status_every_s, pair.get());
   std::unique_ptr<runtime::JournalPublisher> journal;
   if (service.journal) journal = std::make_unique<runtime::JournalPublisher>(*service.journal);
+  runtime::RefusalPublisher refused(refusals);
   runtime::NotifierPublisher notifier(service.notifier, site.controller.scan_period_s);
   std::unique_ptr<runtime::ScadaImagePublisher> image;
   if (scada) image = std::make_unique<runtime::ScadaImagePublisher>(scada->image);
@@ -146,7 +153,7 @@ int scan_loop(const site::Site& site, const Backend& backend, double duration_s,
   parts.keeper = keeper.get();
   parts.journal = service.journal;
   for (runtime::ScanPublisher* p : std::initializer_list<runtime::ScanPublisher*>{
-           heartbeat.get(), &log, journal.get(), &notifier, image.get()})
+           heartbeat.get(), &log, journal.get(), &refused, &notifier, image.get()})
     if (p) parts.publishers.push_back(p);
   parts.clock = backend.clock;
   parts.device_faults = backend.faults;
@@ -169,6 +176,7 @@ int scan_loop(const site::Site& site, const Backend& backend, double duration_s,
   cycle.start();
   loop.run();
 
+  refusals.flush(cycle.now(), steady_s());
   if (keeper) keeper->stop(controller, counters.curtailed_mwh, cycle.now());
   const fw::ControllerStatus& st = controller.status();
   spdlog::info(
@@ -177,6 +185,14 @@ int scan_loop(const site::Site& site, const Backend& backend, double duration_s,
       cycle.scans(), cycle.schedule().overruns(), cycle.schedule().max_late_ms(),
       fw::to_string(st.mode), st.import_mw, st.shed_mw);
   if (scada) scada->log_totals();
+  const runtime::RefusalCounts rc = refusals.counts();
+  spdlog::info(
+      "plantd: refusals: {} SCADA writes, {} SCADA requests, {} device writes; {} of them not "
+      "logged one by one (summarised), {} sources evicted from the limiter's table",
+      rc.scada_writes, rc.scada_requests, rc.device_writes, rc.suppressed, rc.evictions);
+  if (service.journal && service.journal->lines_lost() > 0)
+    spdlog::warn("plantd: {} event journal records could not be written",
+                 service.journal->lines_lost());
   if (controller.alarms().events_dropped() > 0 || controller.log().dropped() > 0)
     spdlog::warn("plantd: {} alarm events and {} log entries were overwritten before draining",
                  controller.alarms().events_dropped(), controller.log().dropped());
@@ -333,11 +349,16 @@ int main(int argc, char** argv) {
   app.add_flag("--check-config", o.check_config,
                "Check the --config site file, print what is wrong or a summary, and exit");
   app.add_option("--event-log", o.event_log,
-                 "Also journal every state change, command, refusal and fault to this file, one "
-                 "JSON object per line");
-  app.add_option("--event-log-max-mb", o.event_log_max_mb, "Rotate the event log at this size")
+                 "Also journal every state change, command, alarm, fault and accepted operator "
+                 "write to this file (the audit trail), one JSON object per line");
+  app.add_option("--refusal-log", o.refusal_log,
+                 "Journal refused writes and requests here, within their rate limit (default: "
+                 "the --event-log name with .refusals before its extension)");
+  app.add_option("--event-log-max-mb", o.event_log_max_mb,
+                 "Rotate the event log, and the refusal log, at this size")
       ->check(CLI::Range(0.01, 10000.0));
-  app.add_option("--event-log-files", o.event_log_files, "Rotated event logs kept")
+  app.add_option("--event-log-files", o.event_log_files,
+                 "Rotated event logs kept, and as many refusal logs")
       ->check(CLI::Range(1, 1000));
   app.set_version_flag("--version", std::string("plantd ") + PLANT_VERSION);
   CLI11_PARSE(app, argc, argv);
@@ -380,14 +401,24 @@ int main(int argc, char** argv) {
                  o.realtime_priority);
   }
   std::unique_ptr<runtime::EventJournal> journal;
+  if (!o.refusal_log.empty() && o.event_log.empty()) {
+    std::fprintf(stderr, "plantd: --refusal-log needs --event-log FILE\n");
+    return 2;
+  }
   if (!o.event_log.empty()) {
+    const std::string refusal_log = o.refusal_log.empty()
+                                        ? runtime::EventJournal::default_refusal_path(o.event_log)
+                                        : o.refusal_log;
+    if (refusal_log == o.event_log) {
+      std::fprintf(stderr, "plantd: --refusal-log must be another file than --event-log\n");
+      return 2;
+    }
     try {
       journal = std::make_unique<runtime::EventJournal>(
-          o.event_log, static_cast<std::size_t>(o.event_log_max_mb * 1024 * 1024),
+          o.event_log, refusal_log, static_cast<std::size_t>(o.event_log_max_mb * 1024 * 1024),
           static_cast<std::size_t>(o.event_log_files));
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "plantd: cannot open the event log %s: %s\n", o.event_log.c_str(),
-                   e.what());
+      std::fprintf(stderr, "plantd: the event log: %s\n", e.what());
       return 1;
     }
     journal->lifecycle(std::string("start: plantd ") + PLANT_VERSION);

@@ -1,14 +1,19 @@
 // plantd's SCADA server over the real wire: a libmodbus client on 127.0.0.1 reads
 // the map, writes within and beyond its rules, and finds each refusal answered
-// with the documented exception and every write audited in the event journal;
-// `plantctl status` reads the same map.
+// with the documented exception, every accepted write audited in the event
+// journal and refusals in the refusals journal within their limit, which a flood
+// from another address cannot get past; `plantctl status` reads the same map.
+#include <arpa/inet.h>
 #include <modbus/modbus.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <cerrno>
 #include <chrono>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -32,16 +37,23 @@ std::string site_with_scada(const std::string& name, int port, const std::string
   return path;
 }
 
-// plantd on the in-process simulator, serving SCADA, journalling to `journal`.
+// plantd on the in-process simulator, serving SCADA, journalling to `journal`
+// (and its refusals beside it), or with `journal_at` to that file and
+// `refusals_at` (neither removed first).
 struct Plantd {
-  Plantd(const std::string& name, const std::string& allow)
+  Plantd(const std::string& name, const std::string& allow, const std::string& journal_at = "",
+         const std::string& refusals_at = "")
       : port(proc::free_port()),
         site(site_with_scada(name, port, allow)),
-        journal("/tmp/plant-scada-" + name + "-" + std::to_string(getpid()) + ".jsonl") {
-    std::remove(journal.c_str());
-    process = std::make_unique<proc::Process>(
-        std::vector<std::string>{PLANTD_PATH, "--sim", "--config", site, "--event-log", journal},
-        journal + ".log");
+        base("/tmp/plant-scada-" + name + "-" + std::to_string(getpid())),
+        journal(journal_at.empty() ? base + ".jsonl" : journal_at),
+        refusals(refusals_at.empty() ? base + ".refusals.jsonl" : refusals_at),
+        log_path(base + ".log") {
+    std::vector<std::string> argv{PLANTD_PATH, "--sim", "--config", site, "--event-log", journal};
+    if (journal_at.empty()) std::remove(journal.c_str());
+    if (refusals_at.empty()) std::remove(refusals.c_str());
+    if (!refusals_at.empty()) argv.insert(argv.end(), {"--refusal-log", refusals});
+    process = std::make_unique<proc::Process>(argv, log_path);
     REQUIRE(proc::wait_for_port(port, 10));
     ctx = modbus_new_tcp("127.0.0.1", port);
     modbus_set_response_timeout(ctx, 1, 0);
@@ -58,7 +70,7 @@ struct Plantd {
   }
 
   int port;
-  std::string site, journal;
+  std::string site, base, journal, refusals, log_path;
   std::unique_ptr<proc::Process> process;
   modbus_t* ctx = nullptr;
 };
@@ -150,19 +162,24 @@ TEST_CASE(
   CHECK(j.find("\"kind\":\"operator_write\"") != std::string::npos);
   CHECK(j.find("\"client\":\"127.0.0.1\",\"register\":\"import_limit_mw\",\"old\":0.000,"
                "\"new\":100.000") != std::string::npos);
-  CHECK(j.find("\"register\":\"import_limit_mw\",\"value\":90.000,\"exception\":6") !=
-        std::string::npos);
-  CHECK(j.find("\"register\":\"import_limit_mw\",\"value\":20.000,\"exception\":3") !=
-        std::string::npos);
-  CHECK(j.find("\"register\":\"9\",\"value\":0.000,\"exception\":2") != std::string::npos);
+  // The refusals are in their own journal: the client's first of the minute in
+  // full, then a summary of the other four (exceptions 3, 3, 2 and 1), at stop.
+  CHECK(j.find("refusal") == std::string::npos);
+  const std::string r = proc::read_file(p.refusals);
+  INFO(r);
+  CHECK(r.find("\"client\":\"127.0.0.1\",\"register\":\"import_limit_mw\",\"value\":90.000,"
+               "\"exception\":6") != std::string::npos);
+  CHECK(proc::occurrences(r, "\"kind\":\"scada_refusal\"") == 1);
+  CHECK(r.find("\"kind\":\"refusal_summary\",\"t_s\":") != std::string::npos);
+  CHECK(r.find("\"source\":\"127.0.0.1\",\"suppressed\":4,") != std::string::npos);
   CHECK(j.find("\"kind\":\"alarm\",") != std::string::npos);
   CHECK(j.find("\"action\":\"acknowledged\",\"alarm\":\"manual_shed\"") != std::string::npos);
   CHECK(proc::occurrences(j, "\"kind\":\"operator_write\"") == 5);
   CHECK(j.find("\"from\":\"GridParallel\",\"to\":\"Manual\",\"event\":\"ManualRequest\"") !=
         std::string::npos);
-  CHECK(j.find("\"register\":\"function 5 (served: 3, 4, 6, 16)\",\"value\":0.000,"
-               "\"exception\":1") != std::string::npos);
-  CHECK(proc::occurrences(j, "\"kind\":\"scada_refusal\"") == 5);
+  // Counted without limit: 4 refused writes and 1 refused request.
+  CHECK(p.process->log().find("refusals: 4 SCADA writes, 1 SCADA requests, 0 device writes; 4 of "
+                              "them not logged one by one") != std::string::npos);
 }
 
 TEST_CASE(
@@ -178,11 +195,139 @@ TEST_CASE(
   CHECK(p.read("import_limit_in_force_mw") == Approx(150));
   REQUIRE(p.process->stop(SIGTERM, 10) == 0);
   const std::string j = proc::read_file(p.journal);
-  INFO(j);
-  CHECK(j.find("\"kind\":\"scada_refusal\",\"t_s\":") != std::string::npos);
-  CHECK(j.find("\"client\":\"127.0.0.1\",\"register\":\"import_limit_mw\",\"value\":100.000,"
+  const std::string r = proc::read_file(p.refusals);
+  INFO(r);
+  CHECK(r.find("\"kind\":\"scada_refusal\",\"t_s\":") != std::string::npos);
+  CHECK(r.find("\"client\":\"127.0.0.1\",\"register\":\"import_limit_mw\",\"value\":100.000,"
                "\"exception\":1,\"reason\":\"client address not in [scada] write_allow\"") !=
         std::string::npos);
-  CHECK(proc::occurrences(j, "\"exception\":1") == 2);
+  CHECK(proc::occurrences(r, "\"exception\":1") == 1);  // the second is summarised
+  CHECK(r.find("\"source\":\"127.0.0.1\",\"suppressed\":1,") != std::string::npos);
   CHECK(proc::occurrences(j, "\"kind\":\"operator_write\"") == 0);
+  CHECK(j.find("refusal") == std::string::npos);
+}
+
+namespace {
+
+// A libmodbus client whose socket is bound to `source` (a loopback address
+// other than 127.0.0.1: a client outside write_allow), connected to plantd.
+modbus_t* client_from(const char* source, int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  inet_pton(AF_INET, source, &from.sin_addr);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<std::uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+  modbus_t* ctx = modbus_new_tcp("127.0.0.1", port);
+  modbus_set_socket(ctx, fd);
+  modbus_set_response_timeout(ctx, 2, 0);
+  return ctx;
+}
+
+// The refusals from `client` the refusals journal accounts for: those written
+// in full and those its summaries counted.
+long accounted_refusals(const std::string& journal, const std::string& client) {
+  std::istringstream lines(journal);
+  std::string line;
+  long n = 0;
+  const std::string full = "\"kind\":\"scada_refusal\"", from = "\"client\":\"" + client + "\"";
+  const std::string summary = "\"source\":\"" + client + "\",\"suppressed\":";
+  while (std::getline(lines, line)) {
+    if (line.find(full) != std::string::npos && line.find(from) != std::string::npos) ++n;
+    const std::size_t at = line.find(summary);
+    if (at != std::string::npos) n += std::stol(line.substr(at + summary.size()));
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a flood of refused writes from outside write_allow cannot wipe the audit trail: the "
+    "accepted write stays, journals and log stay small, every refusal is counted",
+    "[integration][scada][audit]") {
+  Plantd p("flood", "\"127.0.0.1/32\"");
+  p.wait_scans(3);
+  const int failed_alarm = static_cast<int>(fw::AlarmId::kEventJournalFailed);
+  REQUIRE(p.write("import_limit_mw", 100) == 0);  // the operator's write, to be kept
+
+  const int flood = 100000;
+  modbus_t* attacker = client_from("127.0.0.2", p.port);
+  const hal::regs::Register& reg = test::scada_register("import_limit_mw");
+  int refused = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < flood; ++i)
+    refused += !hal::write_register(attacker, reg, 90) && errno == EMBXILFUN;
+  const double flood_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  modbus_close(attacker);
+  modbus_free(attacker);
+  CHECK(refused == flood);
+  std::printf("%d refused writes from 127.0.0.2 in %.1f s\n", flood, flood_s);
+  // plantd scanned on, and its journal is healthy.
+  const double scans = p.read("scans");
+  p.wait_scans(3);
+  CHECK(p.read("scans") > scans);
+  CHECK(p.read("alarm_state", failed_alarm) == 0);
+  CHECK(p.read("import_limit_in_force_mw") == Approx(100));
+  REQUIRE(p.process->stop(SIGTERM, 10) == 0);
+
+  const std::string j = proc::read_file(p.journal);
+  const std::string r = proc::read_file(p.refusals);
+  const std::string log = p.process->log();
+  CHECK(j.find("\"kind\":\"operator_write\",\"t_s\":") != std::string::npos);
+  CHECK(j.find("\"client\":\"127.0.0.1\",\"register\":\"import_limit_mw\",\"old\":0.000,"
+               "\"new\":100.000") != std::string::npos);
+  CHECK(j.find("refusal") == std::string::npos);
+  CHECK(j.find("\"what\":\"stopped, exit status 0\"") != std::string::npos);
+  CHECK(proc::read_file(p.base + ".1.jsonl").empty());  // never rotated
+  // Bounded: a few lines a minute, where 100,000 lines were written before.
+  CHECK(j.size() < 1000000);
+  CHECK(r.size() < 1000000);
+  CHECK(log.size() < 1000000);
+  const int windows = 1 + static_cast<int>(flood_s / 60);
+  CHECK(proc::occurrences(r, "\"kind\":\"scada_refusal\"") <= windows);
+  CHECK(proc::occurrences(log, "SCADA write from 127.0.0.2 refused") <= windows);
+  // Every refusal is accounted for, exactly.
+  CHECK(accounted_refusals(r, "127.0.0.2") == flood);
+  CHECK(log.find("writes 1 accepted, " + std::to_string(flood) + " refused") != std::string::npos);
+  CHECK(log.find("refusals: " + std::to_string(flood) + " SCADA writes, 0 SCADA requests") !=
+        std::string::npos);
+}
+
+TEST_CASE(
+    "an event journal that cannot be written raises event_journal_failed on the SCADA map, "
+    "logged once, and the scan goes on",
+    "[integration][scada][audit]") {
+  const std::string refusals =
+      "/tmp/plant-scada-full-" + std::to_string(getpid()) + ".refusals.jsonl";
+  std::remove(refusals.c_str());
+  Plantd p("full", "\"127.0.0.1\"", "/dev/full", refusals);  // a disk with no room
+  p.wait_scans(3);
+  const int failed_alarm = static_cast<int>(fw::AlarmId::kEventJournalFailed);
+  CHECK(p.read("alarm_state", failed_alarm) == 1);  // unacked
+  CHECK(p.read("alarms_active") >= 1);
+  // More records lost (an accepted write, a transition), the scan unhurt.
+  REQUIRE(p.write("mode_request", 2) == 0);
+  p.wait_scans(3);
+  CHECK(p.read("mode") == 7);  // Manual
+  const double scans = p.read("scans");
+  p.wait_scans(3);
+  CHECK(p.read("scans") > scans);
+  CHECK(p.read("alarm_state", failed_alarm) == 1);
+  CHECK(p.write("import_limit_mw", 20) == EMBXILVAL);  // the refusals file is writable
+  REQUIRE(p.process->stop(SIGTERM, 10) == 0);
+  const std::string log = p.process->log();
+  INFO(log);
+  CHECK(proc::occurrences(log, "event journal: cannot write /dev/full: No space left on device") ==
+        1);
+  CHECK(log.find("alarm event_journal_failed") != std::string::npos);
+  CHECK(log.find("event journal records could not be written") != std::string::npos);
+  CHECK(proc::read_file(refusals).find("\"register\":\"import_limit_mw\",\"value\":20.000") !=
+        std::string::npos);
 }

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "bench.hpp"
+#include "json/json_string.hpp"
 
 namespace bench {
 
@@ -47,15 +48,6 @@ site::Site scaled_site(const site::Site& s, int pods) {
 }
 
 namespace {
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string json_number(double v) {
   if (!std::isfinite(v)) return "null";
   char buf[32];
@@ -66,14 +58,14 @@ std::string json_number(double v) {
 
 std::string to_json(const Figures& figures, const std::string& machine) {
   std::ostringstream out;
-  out << "{\n  \"machine\": " << json_string(machine) << ",\n  \"figures\": [\n";
+  out << "{\n  \"machine\": " << json::quote(machine) << ",\n  \"figures\": [\n";
   for (std::size_t i = 0; i < figures.size(); ++i) {
     const Figure& f = figures[i];
-    out << "    {\"group\": " << json_string(f.group) << ", \"name\": " << json_string(f.name)
-        << ", \"value\": " << json_number(f.value) << ", \"unit\": " << json_string(f.unit);
+    out << "    {\"group\": " << json::quote(f.group) << ", \"name\": " << json::quote(f.name)
+        << ", \"value\": " << json_number(f.value) << ", \"unit\": " << json::quote(f.unit);
     if (std::isfinite(f.ratio))
       out << ", \"ratio\": " << json_number(f.ratio)
-          << ", \"ratio_of\": " << json_string(f.ratio_of);
+          << ", \"ratio_of\": " << json::quote(f.ratio_of);
     out << "}" << (i + 1 < figures.size() ? "," : "") << "\n";
   }
   out << "  ]\n}\n";

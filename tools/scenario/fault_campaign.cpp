@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "json/json_string.hpp"
 #include "sim/rng.hpp"
 
 namespace scenario {
@@ -114,21 +115,6 @@ std::string explain_seed(const site::Site& site, std::uint64_t seed) {
   return why.str() + "\n";
 }
 
-namespace {
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      out += ' ';
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
-}  // namespace
-
 std::string to_json_line(const SeedResult& r) {
   char head[160];
   std::snprintf(head, sizeof head,
@@ -138,7 +124,7 @@ std::string to_json_line(const SeedResult& r) {
                 r.seed, r.pass ? "true" : "false", r.faults, r.nadir_hz, r.curtailed_mwh);
   std::string line = head;
   for (std::size_t i = 0; i < r.failed.size(); ++i)
-    line += (i ? "," : "") + quoted(r.failed[i]);
+    line += (i ? "," : "") + json::quote(r.failed[i]);
   return line + "]}";
 }
 

@@ -66,6 +66,11 @@ const AlarmInfo kCatalogue[kAlarmCount] = {
      "differs): neither node takes over from the other while both are heard",
      "see plantd's log for both models; make the two site files the same and restart the "
      "standby (docs/operations.md)"},
+    {"event_journal_failed", P::kHigh, 0, 60,
+     "the event journal (the audit trail or its refusals file) cannot be written: its records "
+     "are being lost",
+     "see plantd's log for the file and the error: free the disk or make the directory "
+     "writable; the journal resumes by itself"},
 };
 
 // Which alarm's activity hides another's raise (a consequence, not a new fault).

@@ -130,6 +130,7 @@ void Controller::Impl::evaluate_alarms(const OperatorInputs& op) {
   set(AlarmId::kScanOverrun, op.scan_overrun);
   set(AlarmId::kStateNotKept, op.state_not_kept);
   set(AlarmId::kPeerSiteMismatch, op.peer_site_mismatch);
+  set(AlarmId::kEventJournalFailed, op.event_journal_failed);
   alarms.update(now);
 }
 

@@ -8,8 +8,8 @@
 namespace runtime {
 
 ScadaService::ScadaService(const site::Site& site, fw::Controller& controller, asio::io_context& io,
-                           int port, EventJournal* journal)
-    : image(site), writes(site, controller, settings), journal_(journal) {
+                           int port, EventJournal* journal, RefusalAudit& refusals)
+    : image(site), writes(site, controller, settings), journal_(journal), refusals_(refusals) {
   auto on_write = [this](const std::string& client_text, std::uint32_t client,
                          std::uint16_t address, const std::uint16_t* words, int count) {
     return audit_write(client_text, client, address, words, count);
@@ -31,25 +31,24 @@ WriteOutcome ScadaService::audit_write(const std::string& client_text, std::uint
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   WriteOutcome o = writes.write(client, address, words, count, wall_s, *now_);
-  const std::string reg = o.register_name.empty() ? std::to_string(address) : o.register_name;
-  if (o.accepted) {
-    spdlog::info("SCADA write from {}: {} {:g} -> {:g} {}", client_text, reg, o.old_value,
-                 o.new_value, o.reason);
-    if (journal_)
-      journal_->operator_write(*now_, client_text, reg, o.old_value, o.new_value, o.reason);
-  } else {
-    spdlog::warn("SCADA write from {} refused (exception {}): {} = {:g}: {}", client_text,
-                 o.exception, reg, o.new_value, o.reason);
-    if (journal_)
-      journal_->scada_refusal(*now_, client_text, reg, o.new_value, o.exception, o.reason);
+  if (!o.accepted) {
+    refusals_.scada_write(*now_, wall_s, client_text, o.register_name, address, o.new_value,
+                          o.exception, o.reason);
+    return o;
   }
+  const std::string reg = o.register_name.empty() ? std::to_string(address) : o.register_name;
+  spdlog::info("SCADA write from {}: {} {:g} -> {:g} {}", client_text, reg, o.old_value,
+               o.new_value, o.reason);
+  if (journal_)
+    journal_->operator_write(*now_, client_text, reg, o.old_value, o.new_value, o.reason);
   return o;
 }
 
 void ScadaService::audit_refusal(const std::string& client_text, const std::string& what,
                                  int exception) {
-  spdlog::warn("SCADA request from {} refused (exception {}): {}", client_text, exception, what);
-  if (journal_) journal_->scada_refusal(*now_, client_text, what, 0, exception, "not served");
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  refusals_.scada_request(*now_, wall_s, client_text, what, exception);
 }
 
 void ScadaService::log_totals() const {

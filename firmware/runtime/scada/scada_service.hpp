@@ -1,5 +1,6 @@
 // plantd's SCADA: the server on the scan loop's io_context, the map's image, the
-// write policy, and the audit of every write (log and journal).
+// write policy, and the audit of every write: accepted ones in the audit trail
+// (log and journal), refusals within the refusal audit's limit.
 #pragma once
 
 #include <asio.hpp>
@@ -7,6 +8,7 @@
 
 #include "event_journal.hpp"
 #include "fw/controller.hpp"
+#include "refusal_audit.hpp"
 #include "scada_image.hpp"
 #include "scada_server.hpp"
 #include "scada_writes.hpp"
@@ -18,7 +20,7 @@ class ScadaService {
  public:
   // Throws when the port cannot be served.
   ScadaService(const site::Site& site, fw::Controller& controller, asio::io_context& io, int port,
-               EventJournal* journal);
+               EventJournal* journal, RefusalAudit& refusals);
   // The last scan's controller time, read when a write is audited (0 until set).
   void set_clock(const double& now) { now_ = &now; }
 
@@ -36,6 +38,7 @@ class ScadaService {
   void audit_refusal(const std::string& client_text, const std::string& what, int exception);
 
   EventJournal* journal_;
+  RefusalAudit& refusals_;
   double no_scan_yet_ = 0;
   const double* now_ = &no_scan_yet_;
 };

@@ -78,6 +78,7 @@ fw::OperatorInputs ScanCycle::operator_inputs(bool active) {
   op.scan_overrun = schedule_.overran();
   op.state_not_kept = state_not_kept_;
   op.peer_site_mismatch = p_.pair && p_.pair->peer_mismatch();
+  op.event_journal_failed = p_.journal && p_.journal->failed();
   return op;
 }
 

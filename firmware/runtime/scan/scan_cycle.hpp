@@ -39,7 +39,7 @@ struct ScanParts {
   ScadaService* scada = nullptr;
   StandbyNode* pair = nullptr;
   StateKeeper* keeper = nullptr;
-  EventJournal* journal = nullptr;  // a pair's changes of role
+  EventJournal* journal = nullptr;  // a pair's changes of role; its failure alarm
   std::vector<ScanPublisher*> publishers;
   // The controller time of scan n (and moves a simulated plant along to it).
   std::function<double(long long)> clock;

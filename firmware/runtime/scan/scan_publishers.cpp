@@ -40,11 +40,6 @@ void LogPublisher::publish(const ScanRecord& scan) {
   fw::EventLog& log = scan.controller->log();
   for (std::size_t k = 0; k < log.size(); ++k)
     log_entry(log.at(k));
-  for (int k = 0; k < scan.io->refusal_count(); ++k) {
-    const hal::WriteRefusal& w = scan.io->refusal(k);
-    spdlog::warn("t={:.2f}s {} {} refused {} = {:.3f}: {}", scan.now_s, w.device_kind, w.index,
-                 w.what, w.value, w.reason);
-  }
   if (scan.device_faults)
     for (const std::string& line : *scan.device_faults)
       spdlog::warn("{}", line);
@@ -66,13 +61,19 @@ void JournalPublisher::publish(const ScanRecord& scan) {
   for (std::size_t k = 0; k < log.size(); ++k)
     journal_.entry(log.at(k));
   if (scan.active) journal_.commands(scan.now_s, *scan.commands);
-  for (int k = 0; k < scan.io->refusal_count(); ++k) {
-    const hal::WriteRefusal& w = scan.io->refusal(k);
-    journal_.refusal(scan.now_s, w.device_kind, w.index, w.what, w.value, w.reason);
-  }
   if (scan.device_faults)
     for (const std::string& line : *scan.device_faults)
       journal_.fault(scan.now_s, line);
+}
+
+void RefusalPublisher::publish(const ScanRecord& scan) {
+  const double steady_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  for (int k = 0; k < scan.io->refusal_count(); ++k) {
+    const hal::WriteRefusal& w = scan.io->refusal(k);
+    refusals_.device_write(scan.now_s, steady_s, w.device_kind, w.index, w.what, w.value, w.reason);
+  }
+  refusals_.expire(scan.now_s, steady_s);
 }
 
 void ScadaImagePublisher::publish(const ScanRecord& scan) {

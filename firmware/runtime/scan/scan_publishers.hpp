@@ -11,6 +11,7 @@
 #include "hal/commands.hpp"
 #include "hal/plant_io.hpp"
 #include "hal/process_image.hpp"
+#include "refusal_audit.hpp"
 #include "scada_image.hpp"
 #include "service_notify.hpp"
 #include "standby_node.hpp"
@@ -39,8 +40,8 @@ class ScanPublisher {
   virtual void publish(const ScanRecord& scan) = 0;
 };
 
-// spdlog: alarms, transitions and notes, refused device writes, device faults,
-// and a status line every `status_every_s` of controller time.
+// spdlog: alarms, transitions and notes, device faults, and a status line every
+// `status_every_s` of controller time.
 class LogPublisher : public ScanPublisher {
  public:
   LogPublisher(double scan_period_s, double status_every_s, const StandbyNode* pair);
@@ -51,7 +52,8 @@ class LogPublisher : public ScanPublisher {
   const StandbyNode* pair_;
 };
 
-// The event journal: the same events, and the breaker and unit commands.
+// The event journal (the audit trail): the same events, and the breaker and unit
+// commands.
 class JournalPublisher : public ScanPublisher {
  public:
   explicit JournalPublisher(EventJournal& journal) : journal_(journal) {}
@@ -81,6 +83,17 @@ class NotifierPublisher : public ScanPublisher {
  private:
   ServiceNotifier& notifier_;
   double scan_period_s_;
+};
+
+// Writes the devices refused: logged and journalled within the refusal audit's
+// limit, and the summaries of its windows that have ended.
+class RefusalPublisher : public ScanPublisher {
+ public:
+  explicit RefusalPublisher(RefusalAudit& refusals) : refusals_(refusals) {}
+  void publish(const ScanRecord& scan) override;
+
+ private:
+  RefusalAudit& refusals_;
 };
 
 // The hot-standby peer: this node's heartbeat.

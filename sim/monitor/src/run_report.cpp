@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <string>
 
+#include "json/json_string.hpp"
 #include "sim/run_report.hpp"
 
 namespace sim {
@@ -13,10 +14,12 @@ bool RunReport::all_pass() const {
 
 std::string to_json(const RunReport& r) {
   const Kpis& k = r.kpis;
+  std::string out = "{\n  \"scenario\": " + json::quote(r.scenario) +
+                    ",\n  \"site\": " + json::quote(r.site) +
+                    ",\n  \"controller\": " + json::quote(site::to_string(r.controller)) + ",\n";
   char head[2048];
   std::snprintf(
       head, sizeof head,
-      "{\n  \"scenario\": \"%s\",\n  \"site\": \"%s\",\n  \"controller\": \"%s\",\n"
       "  \"duration_s\": %.3f,\n  \"curtailed_mwh\": %.6f,\n  \"curtailed_pct\": %.6f,\n"
       "  \"contract_violation_s\": %.3f,\n  \"contract_violation_max_run_s\": %.3f,\n"
       "  \"freq_nadir_hz\": %.6f,\n  \"freq_peak_hz\": %.6f,\n  \"import_ramp_max_mw_per_min\": "
@@ -24,21 +27,17 @@ std::string to_json(const RunReport& r) {
       "  \"turbine_starts\": %d,\n  \"fuel_mmbtu\": %.6f,\n  \"co2_t\": %.6f,\n  \"nox_t\": %.6f,\n"
       "  \"smoothing_mwh\": %.6f,\n  \"unserved_mwh\": %.6f,\n  \"blackout_s\": %.3f,\n"
       "  \"unneeded_shed_s\": %.3f,\n  \"all_pass\": %s,\n  \"invariants\": [\n",
-      r.scenario.c_str(), r.site.c_str(), site::to_string(r.controller), r.duration_s,
-      k.curtailed_mwh, k.curtailed_pct, k.contract_violation_s, k.contract_violation_max_run_s,
-      k.freq_nadir_hz, k.freq_peak_hz, k.import_ramp_max_mw_per_min, k.turbine_starts, k.fuel_mmbtu,
-      k.co2_t, k.nox_t, k.smoothing_mwh, k.unserved_mwh, k.blackout_s, k.unneeded_shed_s,
-      r.all_pass() ? "true" : "false");
-  std::string out = head;
+      r.duration_s, k.curtailed_mwh, k.curtailed_pct, k.contract_violation_s,
+      k.contract_violation_max_run_s, k.freq_nadir_hz, k.freq_peak_hz, k.import_ramp_max_mw_per_min,
+      k.turbine_starts, k.fuel_mmbtu, k.co2_t, k.nox_t, k.smoothing_mwh, k.unserved_mwh,
+      k.blackout_s, k.unneeded_shed_s, r.all_pass() ? "true" : "false");
+  out += head;
   for (std::size_t i = 0; i < r.invariants.size(); ++i) {
     const Invariant& inv = r.invariants[i];
-    std::string detail;
-    for (char c : inv.detail) {
-      if (c == '"' || c == '\\') detail += '\\';
-      detail += c;
-    }
-    out += "    {\"name\": \"" + inv.name + "\", \"pass\": " + (inv.pass ? "true" : "false") +
-           ", \"detail\": \"" + detail + "\"}" + (i + 1 < r.invariants.size() ? ",\n" : "\n");
+    out += "    {\"name\": " + json::quote(inv.name) +
+           ", \"pass\": " + (inv.pass ? "true" : "false") +
+           ", \"detail\": " + json::quote(inv.detail) + "}" +
+           (i + 1 < r.invariants.size() ? ",\n" : "\n");
   }
   out += "  ]\n}\n";
   return out;

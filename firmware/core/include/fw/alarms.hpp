@@ -42,6 +42,7 @@ enum class AlarmId : std::uint8_t {
   kScanOverrun,
   kStateNotKept,
   kPeerSiteMismatch,
+  kEventJournalFailed,
   kCount
 };
 constexpr int kAlarmCount = static_cast<int>(AlarmId::kCount);

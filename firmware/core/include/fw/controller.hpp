@@ -33,8 +33,9 @@ struct OperatorInputs {
   double manual_shed_mw = 0;
   // Not the operator's: the shell's own health, for its alarms.
   bool scan_overrun = false;
-  bool state_not_kept = false;      // counters not restored, or not saved
-  bool peer_site_mismatch = false;  // the hot-standby peer runs another site model
+  bool state_not_kept = false;        // counters not restored, or not saved
+  bool peer_site_mismatch = false;    // the hot-standby peer runs another site model
+  bool event_journal_failed = false;  // the journal's last write failed
 };
 
 // Counters carried in from before this run (the shell persists them), and kept
