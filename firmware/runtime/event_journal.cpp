@@ -3,7 +3,10 @@
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+
 #include <cstdio>
+#include <stdexcept>
 
 #include "fw/supervisor.hpp"
 #include "fw/turbine_machine.hpp"
@@ -15,6 +18,19 @@ std::string number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3f", v);
   return buf;
+}
+
+// spdlog's file sinks create missing parent directories; a journal must not: a
+// typo in --event-log would silently make a tree and journal where no one looks.
+void require_parent_directory(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw std::runtime_error("the directory " + dir +
+                             " does not exist (plantd creates no directories for its files)");
 }
 }  // namespace
 
@@ -36,6 +52,7 @@ std::string json_quote(const std::string& s) {
 }
 
 EventJournal::EventJournal(const std::string& path, std::size_t max_bytes, std::size_t max_files) {
+  require_parent_directory(path);
   auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(path, max_bytes, max_files);
   logger_ = std::make_shared<spdlog::logger>("journal", sink);
   // Wall time in UTC to the millisecond, then the event's own fields.

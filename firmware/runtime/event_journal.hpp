@@ -23,7 +23,8 @@ namespace runtime {
 
 class EventJournal {
  public:
-  // Throws std::runtime_error (spdlog's) when the file cannot be opened.
+  // Throws std::runtime_error (spdlog's) when the file cannot be opened, or when
+  // its directory does not exist (it is never created).
   EventJournal(const std::string& path, std::size_t max_bytes, std::size_t max_files);
   ~EventJournal();
 

@@ -22,6 +22,7 @@
 #include <CLI/CLI.hpp>
 
 #include "event_journal.hpp"
+#include "finite_range.hpp"
 #include "fw/controller.hpp"
 #include "hal/commands.hpp"
 #include "hal/process_image.hpp"
@@ -589,14 +590,14 @@ int main(int argc, char** argv) {
   app.add_option("--speed", o.speed,
                  "Virtual seconds per wall second: with --sim, the simulator's pace; over "
                  "Modbus, for benches and CI against plantsim --serve --speed at the same rate")
-      ->check(CLI::Range(0.01, 1000.0));
+      ->check(plant_cli::FiniteRange(0.01, 1000.0));
   app.add_option("--host", o.host, "Modbus devices' address (default: the site's [modbus] host)");
   app.add_option("--port", o.port, "Modbus devices' first port (default: the site's base_port)")
       ->check(CLI::Range(1, 65535));
   app.add_option("--duration-s", o.duration_s, "Stop after this long (0: run until signalled)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(plant_cli::FiniteRange(0, 3650 * 86400.0));
   app.add_option("--status-every-s", o.status_every_s, "Seconds between status lines in the log")
-      ->check(CLI::Range(0.1, 86400.0));
+      ->check(plant_cli::FiniteRange(0.1, 86400.0));
   app.add_option("--scada-port", o.scada_port,
                  "Serve SCADA on this port (default: the site's [scada] port, when it has one)")
       ->check(CLI::Range(1, 65535));
@@ -605,7 +606,7 @@ int main(int argc, char** argv) {
                  "restarts (written atomically, checksummed)");
   app.add_option("--save-interval-s", o.save_interval_s,
                  "Save the counters at least this often (and at every start or stop)")
-      ->check(CLI::Range(0.1, 3600.0));
+      ->check(plant_cli::FiniteRange(0.1, 3600.0));
   app.add_flag("--init-state", o.init_state,
                "Create --state-file with every counter at zero (a new installation) and exit");
   app.add_option("--realtime-priority", o.realtime_priority,
@@ -624,7 +625,7 @@ int main(int argc, char** argv) {
                  "Also journal every state change, command, refusal and fault to this file, one "
                  "JSON object per line");
   app.add_option("--event-log-max-mb", o.event_log_max_mb, "Rotate the event log at this size")
-      ->check(CLI::Range(0.01, 10000.0));
+      ->check(plant_cli::FiniteRange(0.01, 10000.0));
   app.add_option("--event-log-files", o.event_log_files, "Rotated event logs kept")
       ->check(CLI::Range(1, 1000));
   app.set_version_flag("--version", std::string("plantd ") + PLANT_VERSION);

@@ -312,7 +312,7 @@ LoadResult load_site_string(std::string_view toml_text, const std::string& path)
 
 LoadResult load_site_file(const std::string& path) {
   LoadResult result;
-  std::optional<std::string> text = read_text_file(path, result.errors);
+  std::optional<std::string> text = read_text_file(path, kSiteFile, result.errors);
   if (!text) return result;
   return load_site_string(*text, path);
 }

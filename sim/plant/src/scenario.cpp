@@ -285,7 +285,7 @@ ScenarioLoad load_scenario_string(const std::string& toml_text, const std::strin
 
 ScenarioLoad load_scenario_file(const std::string& path, const std::string& site_override) {
   ScenarioLoad out;
-  auto text = site::read_text_file(path, out.errors);
+  auto text = site::read_text_file(path, site::kScenarioFile, out.errors);
   if (!text) return out;
   return parse(*text, path, site_override);
 }
