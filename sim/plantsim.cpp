@@ -4,8 +4,10 @@
 // with --rtu, over Modbus RTU on a serial device), paced to real time (or
 // --speed times faster), until its duration ends or it is signalled.
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -14,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "finite_range.hpp"
 #include "sim/device_bank.hpp"
 #include "sim/modbus_rtu_server.hpp"
 #include "sim/modbus_tcp_server.hpp"
@@ -212,10 +215,12 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
   std::fputs(sim::summary_text(report).c_str(), stdout);
   if (!json_path.empty()) {
     FILE* f = std::fopen(json_path.c_str(), "w");
-    const bool ok = f && std::fputs(sim::to_json(report).c_str(), f) >= 0;
-    if (f) std::fclose(f);
+    bool ok = f && std::fputs(sim::to_json(report).c_str(), f) >= 0;
+    // The write error of a full disk (or /dev/full) shows at the flush in fclose.
+    if (f && std::fclose(f) != 0) ok = false;
     if (!ok) {
-      std::fprintf(stderr, "plantsim: cannot write %s\n", json_path.c_str());
+      std::fprintf(stderr, "plantsim: cannot write %s: %s\n", json_path.c_str(),
+                   std::strerror(errno));
       return 1;
     }
   }
@@ -235,13 +240,13 @@ int main(int argc, char** argv) {
   app.add_option("--scenario", scenario_file, "Scenario file (TOML)")->check(CLI::ExistingFile);
   app.add_option("--duration-s", duration_s,
                  "Virtual time to run; default: the scenario's, or a day")
-      ->check(CLI::Range(0.01, 366 * 86400.0));
+      ->check(plant_cli::FiniteRange(0.01, 366 * 86400.0));
   app.add_option("--step-ms", step_ms, "Physics step in ms; default: the scenario's, or 10")
-      ->check(CLI::Range(1.0, 100.0));
+      ->check(plant_cli::FiniteRange(1.0, 100.0));
   app.add_option("--seed", seed, "Random seed; default: the scenario's, or 1")
       ->check(CLI::Range(0LL, 2147483647LL));
   app.add_option("--report-every-s", report_every_s, "Seconds of virtual time per printed row")
-      ->check(CLI::Range(1.0, 366 * 86400.0));
+      ->check(plant_cli::FiniteRange(1.0, 366 * 86400.0));
   app.add_flag("--realtime", realtime, "Pace the simulation to the wall clock");
   app.add_flag("--quiet", quiet, "Print only the summary");
   bool serve_modbus = false;
@@ -269,7 +274,7 @@ int main(int argc, char** argv) {
   app.add_option("--speed", speed,
                  "With --serve: virtual seconds per wall second, for benches and CI (the "
                  "controller must run at the same speed: plantd --speed)")
-      ->check(CLI::Range(0.1, 100.0));
+      ->check(plant_cli::FiniteRange(0.1, 100.0));
   CLI11_PARSE(app, argc, argv);
   if (config.empty() && scenario_file.empty()) {
     std::cerr << "plantsim: give --config SITE, --scenario FILE, or both\n";

@@ -44,6 +44,14 @@ bool JournalFile::open(bool truncate) {
   if (fd_ >= 0) ::close(fd_);
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0),
                0644);
+  if (fd_ < 0 && errno == ENOENT) {
+    // Never created: a typo in --event-log must not make a tree where no one looks.
+    const std::size_t slash = path_.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash ? slash : 1);
+    error_ = "cannot open " + path_ + ": " + std::strerror(ENOENT) + ": the directory " + dir +
+             " does not exist (plantd creates no directories for its files)";
+    return false;
+  }
   if (fd_ < 0) return fail("cannot open " + path_);
   if (truncate) cut_short_ = false;
   struct stat st {};

@@ -22,6 +22,7 @@
 #include <CLI/CLI.hpp>
 
 #include "event_journal.hpp"
+#include "finite_range.hpp"
 #include "fw/controller.hpp"
 #include "modbus_io.hpp"
 #include "realtime.hpp"
@@ -317,14 +318,14 @@ int main(int argc, char** argv) {
   app.add_option("--speed", o.speed,
                  "Virtual seconds per wall second: with --sim, the simulator's pace; over "
                  "Modbus, for benches and CI against plantsim --serve --speed at the same rate")
-      ->check(CLI::Range(0.01, 1000.0));
+      ->check(plant_cli::FiniteRange(0.01, 1000.0));
   app.add_option("--host", o.host, "Modbus devices' address (default: the site's [modbus] host)");
   app.add_option("--port", o.port, "Modbus devices' first port (default: the site's base_port)")
       ->check(CLI::Range(1, 65535));
   app.add_option("--duration-s", o.duration_s, "Stop after this long (0: run until signalled)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(plant_cli::FiniteRange(0, 3650 * 86400.0));
   app.add_option("--status-every-s", o.status_every_s, "Seconds between status lines in the log")
-      ->check(CLI::Range(0.1, 86400.0));
+      ->check(plant_cli::FiniteRange(0.1, 86400.0));
   app.add_option("--scada-port", o.scada_port,
                  "Serve SCADA on this port (default: the site's [scada] port, when it has one)")
       ->check(CLI::Range(1, 65535));
@@ -333,7 +334,7 @@ int main(int argc, char** argv) {
                  "restarts (written atomically, checksummed)");
   app.add_option("--save-interval-s", o.save_interval_s,
                  "Save the counters at least this often (and at every start or stop)")
-      ->check(CLI::Range(0.1, 3600.0));
+      ->check(plant_cli::FiniteRange(0.1, 3600.0));
   app.add_flag("--init-state", o.init_state,
                "Create --state-file with every counter at zero (a new installation) and exit");
   app.add_option("--realtime-priority", o.realtime_priority,
@@ -356,7 +357,7 @@ int main(int argc, char** argv) {
                  "the --event-log name with .refusals before its extension)");
   app.add_option("--event-log-max-mb", o.event_log_max_mb,
                  "Rotate the event log, and the refusal log, at this size")
-      ->check(CLI::Range(0.01, 10000.0));
+      ->check(plant_cli::FiniteRange(0.01, 10000.0));
   app.add_option("--event-log-files", o.event_log_files,
                  "Rotated event logs kept, and as many refusal logs")
       ->check(CLI::Range(1, 1000));

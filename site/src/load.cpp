@@ -90,10 +90,20 @@ void read_island(TomlReader& root, Island& island) {
 
 void read_turbine_groups(TomlReader& root, Site& s, bool frequency_ok,
                          std::map<std::string, std::string>& names) {
+  long long units = 0;
   for (TomlReader& t : root.tables("turbine_group", kRequired)) {
     TurbineGroup g;
     read_name(t, g.name, names);
-    t.integer("count", g.count, Range::closed(1, 1000));
+    const Range unit_count = Range::closed(1, kMaxTurbineUnits)
+                                 .because("plantd's SCADA map serves at most " +
+                                          std::to_string(kMaxTurbineUnits) + " units");
+    const long long before = units;
+    if (t.integer("count", g.count, unit_count) && (units += g.count) > kMaxTurbineUnits &&
+        before <= kMaxTurbineUnits)
+      t.error("count", "makes " + std::to_string(units) + " units in all; a site has at most " +
+                           std::to_string(kMaxTurbineUnits) +
+                           " (plantd's SCADA map has a block for each of units 0.." +
+                           std::to_string(kMaxTurbineUnits - 1) + ")");
     t.number("rating_mw", g.rating_mw, Range::left_open(0, kMaxUnitMw), kRequired);
     if (t.number("min_stable_load_pu", g.min_stable_load_pu, Range::above(0)) &&
         g.min_stable_load_pu >= 1) {
@@ -138,11 +148,21 @@ struct JobSeen {
 
 void read_pod_groups(TomlReader& root, Site& s, std::map<std::string, std::string>& names) {
   std::map<std::string, JobSeen> jobs;
+  long long pods = 0;
   for (TomlReader& t : root.tables("pod_group", kRequired)) {
     PodGroup g;
     read_name(t, g.name, names);
-    t.integer("count", g.count,
-              Range::closed(1, 1000000).because("a pod group needs at least one pod"), kRequired);
+    const long long before = pods;
+    if (t.integer("count", g.count,
+                  Range::closed(1, kMaxPods)
+                      .because("a pod group needs at least one pod, and a site has at most " +
+                               std::to_string(kMaxPods)),
+                  kRequired) &&
+        (pods += g.count) > kMaxPods && before <= kMaxPods)
+      t.error("count", "makes " + std::to_string(pods) + " pods in all; a site has at most " +
+                           std::to_string(kMaxPods) +
+                           " (what plantsim and plantd --sim step in "
+                           "real time; docs/configuration.md)");
     t.integer("gpus_per_pod", g.gpus_per_pod, Range::closed(1, 100000), kRequired);
     t.choice("priority", g.priority, kPriorities, kRequired);
     const bool workload_ok = t.choice("workload", g.workload, kWorkloads, kRequired);
@@ -312,7 +332,7 @@ LoadResult load_site_string(std::string_view toml_text, const std::string& path)
 
 LoadResult load_site_file(const std::string& path) {
   LoadResult result;
-  std::optional<std::string> text = read_text_file(path, result.errors);
+  std::optional<std::string> text = read_text_file(path, kSiteFile, result.errors);
   if (!text) return result;
   return load_site_string(*text, path);
 }

@@ -124,8 +124,22 @@ void read_modbus(TomlReader& root, Site& s) {
   if (t->string("host", m.host) && !is_ipv4(m.host)) {
     t->error("host", "must be an IPv4 address such as \"127.0.0.1\"; found " + quote(m.host));
   }
-  t->integer("base_port", m.base_port, Range::closed(1, 65535));
-  t->choice("layout", m.layout, kLayouts);
+  const bool port_ok = t->integer("base_port", m.base_port, Range::closed(1, kMaxPort));
+  const bool layout_ok = t->choice("layout", m.layout, kLayouts);
+  // Every device has a port and unit id (hal/registers, device_addresses): 247 unit
+  // ids per gateway port, or a port each; the last port must exist.
+  const long long devices = 1LL + (s.has_battery ? 1 : 0) + s.turbine_count() + s.pod_count();
+  const bool gateway = m.layout == ModbusLayout::kGateway;
+  const long long last_port =
+      m.base_port + (gateway ? (devices - 1) / kUnitIdsPerGateway : devices - 1);
+  if (port_ok && layout_ok && last_port > kMaxPort)
+    t->error(t->has("base_port") ? "base_port" : "layout",
+             "the site's " + std::to_string(devices) + " devices, " +
+                 (gateway ? std::to_string(kUnitIdsPerGateway) + " per port"
+                          : std::string("one per port")) +
+                 ", would take ports up to " + std::to_string(last_port) +
+                 "; base_port must be at most " +
+                 std::to_string(kMaxPort - (last_port - m.base_port)));
   t->integer("response_timeout_ms", m.response_timeout_ms, Range::closed(1, 60000));
   t->integer("connections_per_endpoint", m.connections_per_endpoint, Range::closed(1, 16));
   t->number("pod_heartbeat_timeout_s", m.pod_heartbeat_timeout_s, Range::closed(0, 65535));

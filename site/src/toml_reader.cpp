@@ -2,14 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <climits>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace site {
 namespace {
@@ -92,19 +89,14 @@ std::string format_number(double v) {
   return buf;
 }
 
-std::optional<std::string> read_text_file(const std::string& path, Diagnostics& errors) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    errors.push_back({path, 0, 0, "", std::string("cannot open file: ") + std::strerror(errno)});
+std::optional<std::string> read_text_file(const std::string& path, const InputFileKind& kind,
+                                          Diagnostics& errors) {
+  InputText in = read_input_file(path, kind);
+  if (in.status != ReadStatus::kOk) {
+    errors.push_back({path, 0, 0, "", in.error});
     return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    errors.push_back({path, 0, 0, "", "cannot read file"});
-    return std::nullopt;
-  }
-  return text.str();
+  return std::move(in.text);
 }
 
 std::optional<toml::table> parse_toml(std::string_view text, const std::string& file,

@@ -110,6 +110,34 @@ TEST_CASE("writes over the wire: accepted, read back, and refused with the docum
   CHECK(sim.process.log().find("served") != std::string::npos);
 }
 
+// Function code 16 is all or nothing (docs/register-maps.md, conventions): a cap in
+// range and a floor above compute_mw in one request change neither.
+TEST_CASE("a function-16 write with one value out of range changes nothing over TCP",
+          "[integration][modbus][fc16]") {
+  Plantsim sim;
+  using hal::regs::DeviceKind;
+  Client pod(sim.port, unit_of("pod.7"));
+  const hal::regs::Register& cap = reg(DeviceKind::kPodGateway, "cap_mw");
+  const hal::regs::Register& floor = reg(DeviceKind::kPodGateway, "floor_mw");
+  REQUIRE(floor.address == cap.address + 2);  // one request spans both
+  const double cap_before = read(pod, cap);
+  std::uint16_t w[4];
+  REQUIRE(hal::regs::encode(cap, 0.9, w));
+  REQUIRE(hal::regs::encode(floor, 2.0, w + 2));  // above the pod's 1.05 MW rating
+  CHECK(modbus_write_registers(pod.ctx, cap.address, 4, w) == -1);
+  CHECK(errno == EMBXILVAL);
+  CHECK(read(pod, cap) == Approx(cap_before));
+  CHECK(read(pod, cap) != Approx(0.9));
+  CHECK(read(pod, floor) == 0);
+  // A heartbeat with an unknown command code: the heartbeat is not written either.
+  Client unit(sim.port, unit_of("turbine.0"));
+  const hal::regs::Register& heartbeat = reg(DeviceKind::kTurbine, "controller_heartbeat");
+  const std::uint16_t hb_and_command[2] = {4321, 9};
+  CHECK(modbus_write_registers(unit.ctx, heartbeat.address, 2, hb_and_command) == -1);
+  CHECK(errno == EMBXILVAL);
+  CHECK(read(unit, heartbeat) == 0);
+}
+
 TEST_CASE("mbpoll reads documented registers from plantsim and gets the documented values",
           "[integration][modbus][interop]") {
   Plantsim sim;

@@ -81,6 +81,21 @@ TEST_CASE("plantsim serves every device over Modbus RTU on a serial line (socat 
     CHECK(read(ctx, cap) == Approx(0.8));
   }
 
+  SECTION("a function-16 write with one value out of range changes nothing") {
+    modbus_set_slave(ctx, slave_of("pod.1"));
+    const hal::regs::Register& cap = reg(DeviceKind::kPodGateway, "cap_mw");
+    const hal::regs::Register& floor = reg(DeviceKind::kPodGateway, "floor_mw");
+    REQUIRE(floor.address == cap.address + 2);
+    const double cap_before = read(ctx, cap);
+    std::uint16_t w[4];
+    REQUIRE(hal::regs::encode(cap, 0.9, w));
+    REQUIRE(hal::regs::encode(floor, 2.0, w + 2));  // above the pod's 1.05 MW rating
+    CHECK(modbus_write_registers(ctx, cap.address, 4, w) == -1);
+    CHECK(errno == EMBXILVAL);
+    CHECK(read(ctx, cap) == Approx(cap_before));
+    CHECK(read(ctx, floor) == 0);
+  }
+
   SECTION("a slave id with no device gets no answer, and the line serves on") {
     modbus_set_slave(ctx, 247);  // the 100k preset has 117 devices
     modbus_set_response_timeout(ctx, 0, 300000);

@@ -2,6 +2,11 @@
 // right exception and no change, and device-side behaviour (safe cap, silence).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstring>
+#include <utility>
+#include <vector>
+
 #include "sim/device_bank.hpp"
 #include "site/load.hpp"
 #include "test_sites.hpp"
@@ -210,4 +215,118 @@ TEST_CASE("owner epochs wrap: a device at 65535 is claimed by 1, a claim behind 
   // Exactly half way round is neither after nor before: refused.
   CHECK(refused_with_1(write_reg(bank, unit, "owner_epoch", 2 + 32768, a)));
   CHECK(write_reg(bank, unit, "owner_epoch", 3, a).answer == sim::Answer::kOk);
+}
+
+namespace {
+// One function-code-16 request over a device's holding registers from address 0,
+// each value by register name (every register in the span must be given).
+sim::Reply write_block(sim::DeviceBank& bank, int device,
+                       const std::vector<std::pair<const char*, double>>& values,
+                       sim::ClientId client = 0) {
+  const hal::regs::DeviceMap& map = hal::regs::device_map(bank.device(device).kind);
+  std::uint16_t words[16] = {};
+  int end = 0;
+  for (const auto& [name, value] : values) {
+    const hal::regs::Register& r = *map.find(name);
+    REQUIRE(hal::regs::encode(r, value, words + r.address));
+    end = std::max(end, r.address + hal::regs::words(r.type));
+  }
+  return bank.write(device, 0, static_cast<std::uint16_t>(end), words, client);
+}
+}  // namespace
+
+// Modbus has no partial write, and the map says a refused write changes nothing
+// (docs/register-maps.md, conventions): one bad value refuses the whole request.
+TEST_CASE("a multi-register write with one value out of range changes nothing", "[devices][fc16]") {
+  sim::Plant plant(preset_100k(), sim::PlantOptions{0.01, 1});
+  sim::DeviceBank bank(plant);
+  const int pod = bank.find(DeviceKind::kPodGateway, 0);
+  const double compute = read_reg(bank, pod, "compute_mw");
+  const double min_cap = read_reg(bank, pod, "min_cap_mw");
+  const double cap_before = read_reg(bank, pod, "cap_mw");
+  const double cap = (min_cap + compute) / 2;
+  REQUIRE(cap != Approx(cap_before));
+  for (const char* bad : {"floor_mw", "safe_cap_mw", "cap_mw"}) {
+    INFO(bad);
+    std::vector<std::pair<const char*, double>> values = {
+        {"controller_heartbeat", 5}, {"heartbeat_timeout_s", 30}, {"cap_mw", cap},
+        {"floor_mw", 0.1},           {"safe_cap_mw", cap},        {"owner_epoch", 3}};
+    for (auto& v : values)
+      if (std::strcmp(v.first, bad) == 0) v.second = compute + 1.0;  // above the range
+    const sim::Reply r = write_block(bank, pod, values, 1);
+    CHECK(r.answer == sim::Answer::kException);
+    CHECK(r.exception == 3);
+    CHECK(read_reg(bank, pod, "controller_heartbeat") == 0);
+    CHECK(read_reg(bank, pod, "heartbeat_timeout_s") == 0);
+    CHECK(read_reg(bank, pod, "cap_mw") == Approx(cap_before));
+    CHECK(read_reg(bank, pod, "floor_mw") == 0);
+    CHECK(read_reg(bank, pod, "safe_cap_mw") == 0);
+    CHECK(read_reg(bank, pod, "owner_epoch") == 0);  // the claim went with the request
+    CHECK(bank.owner_changes().empty());
+  }
+  // The same request with every value in range takes them all.
+  const sim::Reply ok = write_block(bank, pod,
+                                    {{"controller_heartbeat", 5},
+                                     {"heartbeat_timeout_s", 30},
+                                     {"cap_mw", cap},
+                                     {"floor_mw", 0.1},
+                                     {"safe_cap_mw", cap},
+                                     {"owner_epoch", 3}},
+                                    1);
+  CHECK(ok.answer == sim::Answer::kOk);
+  CHECK(read_reg(bank, pod, "controller_heartbeat") == 5);
+  CHECK(read_reg(bank, pod, "cap_mw") == Approx(cap).margin(0.0005));
+  CHECK(read_reg(bank, pod, "safe_cap_mw") == Approx(cap).margin(0.0005));
+  CHECK(read_reg(bank, pod, "owner_epoch") == 3);
+}
+
+TEST_CASE("a command refused in a multi-register write takes the other registers with it",
+          "[devices][fc16]") {
+  sim::Plant plant(preset_100k(), sim::PlantOptions{0.01, 1});
+  plant.set_turbine_online(2, 12.0);
+  sim::DeviceBank bank(plant);
+  const int unit = bank.find(DeviceKind::kTurbine, 2);
+  // An unknown command code: exception 3, the heartbeat before it unchanged.
+  sim::Reply r = write_block(bank, unit, {{"controller_heartbeat", 7}, {"command", 9}});
+  CHECK(r.exception == 3);
+  CHECK(read_reg(bank, unit, "controller_heartbeat") == 0);
+  // A start of a running unit (not possible now): exception 6, nor the setpoint after it.
+  r = write_block(bank, unit, {{"controller_heartbeat", 7}, {"command", 1}, {"setpoint_mw", 14.0}});
+  CHECK(r.exception == 6);
+  CHECK(read_reg(bank, unit, "controller_heartbeat") == 0);
+  CHECK(read_reg(bank, unit, "setpoint_mw") == Approx(12.0));
+  // A setpoint out of range with a stop: the unit keeps running.
+  r = write_block(bank, unit, {{"controller_heartbeat", 7}, {"command", 2}, {"setpoint_mw", 1.0}});
+  CHECK(r.exception == 3);
+  CHECK(read_reg(bank, unit, "status") == 3);  // online
+  CHECK(plant.turbine(2).counters().stops == 0);
+  // A stop with a setpoint in range takes both.
+  r = write_block(bank, unit, {{"controller_heartbeat", 7}, {"command", 2}, {"setpoint_mw", 14.0}});
+  CHECK(r.answer == sim::Answer::kOk);
+  CHECK(plant.turbine(2).counters().stops == 1);
+  CHECK(read_reg(bank, unit, "setpoint_mw") == Approx(14.0));
+}
+
+TEST_CASE("a fenced multi-register write changes nothing, not even a claim in it",
+          "[devices][fc16][fencing]") {
+  sim::Plant plant(preset_100k(), sim::PlantOptions{0.01, 1});
+  sim::DeviceBank bank(plant);
+  const int battery = bank.find(DeviceKind::kBattery, 0);
+  const sim::ClientId a = 1, b = 2;
+  CHECK(write_reg(bank, battery, "owner_epoch", 1, a).answer == sim::Answer::kOk);
+  const double before = read_reg(bank, battery, "setpoint_mw");
+  // b claims a higher epoch with a setpoint in the same request: b is not the owner
+  // when the request arrives, so the whole request is fenced.
+  sim::Reply r = write_block(
+      bank, battery, {{"controller_heartbeat", 3}, {"setpoint_mw", 1.0}, {"owner_epoch", 2}}, b);
+  CHECK(r.exception == 1);
+  CHECK(read_reg(bank, battery, "owner_epoch") == 1);
+  CHECK(read_reg(bank, battery, "setpoint_mw") == Approx(before));
+  CHECK(read_reg(bank, battery, "controller_heartbeat") == 0);
+  // The owner's release with a value out of range keeps it the owner.
+  r = write_block(bank, battery,
+                  {{"controller_heartbeat", 3}, {"setpoint_mw", 1e6}, {"owner_epoch", 0}}, a);
+  CHECK(r.exception == 3);
+  CHECK(read_reg(bank, battery, "owner_epoch") == 1);
+  CHECK(bank.owner_changes().size() == 1);
 }

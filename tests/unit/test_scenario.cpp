@@ -161,3 +161,23 @@ TEST_CASE("operator command events reach the plant's devices", "[scenario]") {
   CHECK(plant.state().islanded);
   CHECK(plant.grid().last_trip() == sim::BreakerTrip::kCommanded);
 }
+
+// Issue 13: first + count was summed in int, so count = 2147483647 wrapped and
+// passed the "do all these units exist" check.
+TEST_CASE("initial turbines beyond the site are refused, however large the count",
+          "[scenario][limits]") {
+  for (const char* count : {"16", "2147483647"}) {
+    INFO(count);
+    auto r = sim::load_scenario_string(scenario_with(std::string("[initial]\n"             // 7
+                                                                 "[[initial.turbines]]\n"  // 8
+                                                                 "first = 1\n"             // 9
+                                                                 "count = ") +
+                                                     count + "\n" +  // 10
+                                                     "setpoint_mw = 16.0\n"),
+                                       "x.toml");
+    const site::Diagnostic& d = only_error(r);
+    CHECK(d.line == 10);
+    CHECK_THAT(d.message, Catch::Contains("do not all exist; the site has units 0..14"));
+    CHECK_THAT(d.message, Catch::Contains("units 1.." + std::to_string(std::stoll(count))));
+  }
+}

@@ -392,3 +392,65 @@ TEST_CASE("Range describes itself", "[site][toml_reader]") {
   CHECK(site::Range::right_open(0, 1).contains(0));
   CHECK_FALSE(site::Range::right_open(0, 1).contains(1));
 }
+
+// The size limits (site/site.hpp, docs/configuration.md): what the SCADA map and
+// the Modbus addressing can serve, and a pod count plantsim steps in real time.
+TEST_CASE("a site larger than the system serves is refused at the count", "[site][limits]") {
+  SECTION("more turbine units in one group than the SCADA map has blocks") {
+    const auto& d = only_error(load(with("count = 15", "count = 2000015")));
+    CHECK(d.key == "turbine_group[0].count");
+    CHECK(d.line == kTurbineCountLine);
+    CHECK(contains(d.message, "in [1, 128]"));
+    CHECK(contains(d.message, "SCADA map"));
+  }
+  SECTION("more units in all than the SCADA map has blocks") {
+    const std::string second =
+        "[[turbine_group]]\nname = \"lm6000\"\ncount = 114\nrating_mw = 50\n\n[[pod_group]]";
+    const auto& d = only_error(load(with("[[pod_group]]", second)));
+    CHECK(d.key == "turbine_group[1].count");
+    CHECK(d.line == kPodHeaderLine + 2);
+    CHECK(contains(d.message, "makes 129 units in all; a site has at most 128"));
+  }
+  SECTION("128 units in all is allowed") {
+    const std::string second =
+        "[[turbine_group]]\nname = \"lm6000\"\ncount = 113\nrating_mw = 50\n\n[[pod_group]]";
+    const auto r = load(
+        with("max_units_running = 15", "max_units_running = 128", with("[[pod_group]]", second)));
+    for (const auto& d : r.errors)
+      UNSCOPED_INFO(d.str());
+    REQUIRE(r.site);
+    CHECK(r.site->turbine_count() == site::kMaxTurbineUnits);
+  }
+  SECTION("5 million pods in one group") {
+    const auto& d = only_error(load(with("count = 10", "count = 5000000")));
+    CHECK(d.key == "pod_group[0].count");
+    CHECK(d.line == kPodCountLine);
+    CHECK(contains(d.message, "in [1, 10000]"));
+  }
+  SECTION("pods summed over groups, each within the limit, and no int overflow") {
+    CHECK(only_error(load(with("count = 10", "count = 2147483647"))).key == "pod_group[0].count");
+    // Two groups of 6,000: the second crosses 10,000.
+    const std::string group = kBase.substr(kBase.find("[[pod_group]]"),
+                                           kBase.find("[permit]") - kBase.find("[[pod_group]]"));
+    std::string two = with("count = 10", "count = 6000");
+    std::string second = with("count = 10", "count = 6000", group);
+    second = with("name = \"train-a\"", "name = \"train-b\"", second);
+    two.insert(two.find("[permit]"), second);
+    const auto& d = only_error(load(two));
+    CHECK(d.key == "pod_group[1].count");
+    CHECK(contains(d.message, "makes 12000 pods in all; a site has at most 10000"));
+  }
+  SECTION("the Modbus ports the devices take must exist") {
+    // 1 POI + 15 units + 10 pods, one port each from 65520: up to 65545.
+    auto r = load(kBase + "\n[modbus]\nbase_port = 65520\nlayout = \"port_per_device\"\n");
+    const auto& d = only_error(r);
+    CHECK(d.key == "modbus.base_port");
+    CHECK(d.line == 34);
+    CHECK(contains(d.message, "26 devices, one per port, would take ports up to 65545"));
+    CHECK(contains(d.message, "base_port must be at most 65510"));
+    r = load(kBase + "\n[modbus]\nbase_port = 65510\nlayout = \"port_per_device\"\n");
+    CHECK(r.errors.empty());
+    // Behind gateways, 247 unit ids per port: 26 devices take one port.
+    CHECK(load(kBase + "\n[modbus]\nbase_port = 65535\n").errors.empty());
+  }
+}

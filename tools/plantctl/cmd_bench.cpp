@@ -1,7 +1,9 @@
 // `plantctl bench [--json OUT] [--only GROUPS] [--quick]`: every figure of
 // docs/performance.md measured in one run on this machine, printed with its unit
 // and, where it compares, the ratio from the same run.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -78,7 +80,7 @@ void run(const BenchArgs& a) {
     out << bench::to_json(all, machine);
     out.close();
     if (!out) {
-      std::cerr << "plantctl: cannot write " << a.json << "\n";
+      std::cerr << "plantctl: cannot write " << a.json << ": " << std::strerror(errno) << "\n";
       throw CLI::RuntimeError(1);
     }
   }

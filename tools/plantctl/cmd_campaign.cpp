@@ -5,17 +5,21 @@
 //   plantctl campaign run --config SITE --seeds 1000 --shard 3/8 --out shard-3.jsonl
 //   plantctl campaign merge --seeds 1000 shard-*.jsonl
 //   plantctl campaign run --config SITE --seed 417      # one seed, explained
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "commands.hpp"
 #include "fault_campaign.hpp"
+#include "site/input_file.hpp"
 #include "site/load.hpp"
 
 namespace plantctl {
@@ -61,7 +65,8 @@ void run_cmd(const CampaignArgs& a) {
   for (std::uint64_t seed : seeds) {
     const scenario::SeedResult r = scenario::run_seed(site, seed);
     faults += r.faults;
-    if (out) *out << scenario::to_json_line(r) << "\n" << std::flush;
+    if (out && !(*out << scenario::to_json_line(r) << "\n" << std::flush))
+      fail("cannot write " + a.out + ": " + std::strerror(errno));
     if (!r.pass) {
       ++failed;
       std::cout << "seed " << seed << " FAILED:";
@@ -83,8 +88,9 @@ void merge_cmd(const CampaignArgs& a) {
   int duplicates = 0;
   long long faults = 0;
   for (const std::string& file : a.files) {
-    std::ifstream in(file);
-    if (!in) fail("cannot read " + file);
+    const site::InputText text = site::read_input_file(file, site::kCampaignFile);
+    if (text.status != site::ReadStatus::kOk) fail(file + ": " + text.error);
+    std::istringstream in(text.text);
     std::string line, why;
     for (int n = 1; std::getline(in, line); ++n) {
       scenario::SeedResult r;

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -21,7 +22,7 @@ namespace {
 struct RegsArgs {
   std::string config, host, device, reg;
   int port = 0;
-  double value = 0;
+  std::string value;  // VALUE as typed
 };
 
 struct Connection {
@@ -102,13 +103,17 @@ void write_cmd(const RegsArgs& a) {
   connect(a, c);
   const hal::regs::Register& r = find(c, a.reg);
   if (r.access == hal::regs::Access::kRead) fail(std::string(r.name) + " is read-only");
-  if (!hal::write_register(c.ctx, r, a.value)) {
-    if (errno == EINVAL)
-      fail(std::to_string(a.value) + " does not fit " + r.name + " (" +
-           hal::regs::to_string(r.type) + ", scale " + std::to_string(r.scale) + ")");
+  char* end = nullptr;
+  const double value = std::strtod(a.value.c_str(), &end);
+  if (a.value.empty() || *end != '\0') fail("VALUE '" + a.value + "' is not a number");
+  // What the operator typed goes to the device as it is, or not at all: 1.5 to a
+  // command register must not become 2 (stop).
+  if (!hal::regs::encodes_exactly(r, value))
+    fail(a.value + " cannot be written to " + r.name + " exactly (" + hal::regs::to_string(r.type) +
+         ", " + r.unit + "): allowed are " + hal::regs::allowed_values(r) + " " + r.unit);
+  if (!hal::write_register(c.ctx, r, value))
     fail(c.address.name + " " + r.name + ": refused: " + modbus_strerror(errno));
-  }
-  std::printf("%s %s = %g %s: accepted\n", c.address.name.c_str(), r.name, a.value, r.unit);
+  std::printf("%s %s = %s %s: accepted\n", c.address.name.c_str(), r.name, a.value.c_str(), r.unit);
 }
 
 void dump_cmd(const RegsArgs& a) {

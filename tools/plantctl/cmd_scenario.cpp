@@ -2,8 +2,10 @@
 // prints the KPIs and invariants, exits 1 when an invariant breaks.
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "finite_range.hpp"
 #include "report.hpp"
 #include "scenario_run.hpp"
 #include "sim/scenario.hpp"
@@ -30,7 +33,7 @@ bool write_file(const std::string& path, const std::string& text) {
   out << text;
   out.close();
   if (!out) {
-    std::cerr << "plantctl: cannot write " << path << "\n";
+    std::cerr << "plantctl: cannot write " << path << ": " << std::strerror(errno) << "\n";
     return false;
   }
   return true;
@@ -159,7 +162,7 @@ void add_scenario_commands(CLI::App& app) {
   cmd->add_option("--report", args->report,
                   "Write plots (gnuplot) and an HTML page with the KPIs into this directory");
   cmd->add_option("--csv-interval-s", args->csv_interval_s, "Seconds between CSV rows")
-      ->check(CLI::Range(0.01, 3600.0));
+      ->check(plant_cli::FiniteRange(0.01, 3600.0));
   cmd->add_flag("-v,--verbose", args->verbose, "Print every transition, note and refusal");
   cmd->callback([args] { run(*args); });
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "finite_range.hpp"
 #include "fw/alarms.hpp"
 #include "fw/supervisor.hpp"
 #include "fw/turbine_machine.hpp"
@@ -228,7 +229,7 @@ void add_status_commands(CLI::App& app) {
   cmd->add_option("--watch", args->watch_s, "Refresh every this many seconds until interrupted")
       ->expected(0, 1)
       ->default_str("2")
-      ->check(CLI::Range(0.2, 3600.0));
+      ->check(plant_cli::FiniteRange(0.2, 3600.0));
   cmd->callback([args, cmd] {
     StatusArgs a = *args;
     a.watch = cmd->count("--watch") > 0;

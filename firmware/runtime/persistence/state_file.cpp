@@ -7,9 +7,9 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
+#include "site/input_file.hpp"
 #include "site/toml_reader.hpp"
 
 namespace runtime {
@@ -68,15 +68,6 @@ bool write_synced(const std::string& path, const std::string& text, std::string&
 std::string directory_of(const std::string& path) {
   const std::size_t slash = path.rfind('/');
   return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-}
-
-bool read_whole(const std::string& path, std::string& text) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  text = s.str();
-  return true;
 }
 
 }  // namespace
@@ -185,13 +176,18 @@ StateLoad StateFile::load() const {
   StateLoad out;
   bool found = false;
   for (const std::string& candidate : {path_, path_ + ".tmp", path_ + ".bak"}) {
-    std::string text, problem;
-    if (!read_whole(candidate, text)) {
+    site::InputText in = site::read_input_file(candidate, site::kStateFile);
+    if (in.status == site::ReadStatus::kMissing) {
       if (candidate == path_) out.problems += path_ + ": missing\n";
       continue;
     }
+    if (in.status != site::ReadStatus::kOk) {
+      out.problems += candidate + ": " + in.error + "\n";
+      continue;
+    }
+    std::string problem;
     PersistentState s;
-    if (!parse_state(text, candidate, site_, s, problem)) {
+    if (!parse_state(in.text, candidate, site_, s, problem)) {
       out.problems += problem + "\n";
       continue;
     }
@@ -231,9 +227,11 @@ bool StateFile::save(const PersistentState& s, std::string& error) const {
 }
 
 bool StateFile::init(std::string& error) const {
-  std::string text;
-  if (read_whole(path_, text))
-    return error = path_ + " exists; remove it first to start the counters from zero", false;
+  const site::InputText in = site::read_input_file(path_, site::kStateFile);
+  if (in.status != site::ReadStatus::kMissing)
+    return error = path_ + " exists" + (in.error.empty() ? "" : " (" + in.error + ")") +
+                   "; remove it first to start the counters from zero",
+           false;
   PersistentState s;
   const auto n = static_cast<std::size_t>(site_.turbine_count());
   s.usage.starts.assign(n, 0);

@@ -1,6 +1,8 @@
 // Encoding and decoding register values, and the names of the map's enums.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 
 #include "hal/registers.hpp"
 
@@ -46,24 +48,34 @@ int words(Type t) {
   return t == Type::kU32 || t == Type::kI32 ? 2 : 1;
 }
 
+namespace {
+struct RawRange {
+  std::int64_t lo, hi;
+};
+RawRange raw_range(Type t) {
+  switch (t) {
+    case Type::kU16:
+      return {0, 0xFFFF};
+    case Type::kI16:
+      return {-0x8000, 0x7FFF};
+    case Type::kU32:
+      return {0, 0xFFFFFFFFLL};
+    case Type::kI32:
+      return {-0x80000000LL, 0x7FFFFFFF};
+  }
+  return {0, 0};
+}
+std::string text(double v) {
+  char s[32];
+  std::snprintf(s, sizeof s, "%.10g", v);
+  return s;
+}
+}  // namespace
+
 bool encode(const Register& r, double value, std::uint16_t* out) {
   if (!std::isfinite(value)) return false;
   const double raw_d = std::round(value / r.scale);
-  std::int64_t lo = 0, hi = 0;
-  switch (r.type) {
-    case Type::kU16:
-      lo = 0, hi = 0xFFFF;
-      break;
-    case Type::kI16:
-      lo = -0x8000, hi = 0x7FFF;
-      break;
-    case Type::kU32:
-      lo = 0, hi = 0xFFFFFFFFLL;
-      break;
-    case Type::kI32:
-      lo = -0x80000000LL, hi = 0x7FFFFFFF;
-      break;
-  }
+  const auto [lo, hi] = raw_range(r.type);
   if (raw_d < static_cast<double>(lo) || raw_d > static_cast<double>(hi)) return false;
   const auto raw = static_cast<std::int64_t>(raw_d);
   const auto bits = static_cast<std::uint32_t>(raw);  // two's complement for the signed types
@@ -74,6 +86,23 @@ bool encode(const Register& r, double value, std::uint16_t* out) {
     out[0] = static_cast<std::uint16_t>(bits & 0xFFFF);
   }
   return true;
+}
+
+bool encodes_exactly(const Register& r, double value) {
+  if (!std::isfinite(value)) return false;
+  const double raw = value / r.scale;
+  // 0.8 / 0.001 is 800.0000000000001 in binary floating point: that is exact.
+  if (std::fabs(raw - std::round(raw)) > 1e-9 * std::max(1.0, std::fabs(raw))) return false;
+  const auto [lo, hi] = raw_range(r.type);
+  return std::round(raw) >= static_cast<double>(lo) && std::round(raw) <= static_cast<double>(hi);
+}
+
+std::string allowed_values(const Register& r) {
+  const auto [lo, hi] = raw_range(r.type);
+  const std::string span = "from " + text(static_cast<double>(lo) * r.scale) + " to " +
+                           text(static_cast<double>(hi) * r.scale);
+  return (r.scale == 1 ? std::string("whole numbers ") : "multiples of " + text(r.scale) + " ") +
+         span;
 }
 
 double decode(const Register& r, const std::uint16_t* in) {

@@ -31,7 +31,10 @@ std::string render_register_maps_markdown() {
       "- Engineering value = raw value x scale.\n"
       "- Refusals: exception 1 (illegal function), 2 (illegal data address), 3 (illegal data "
       "value: out of range, nothing changed), 6 (server device busy: not possible in the "
-      "device's present state).\n\n";
+      "device's present state).\n"
+      "- A write of several registers (function code 16) is all or nothing: the devices check "
+      "the owner rule and every value before they apply any, so a request refused for one "
+      "register changes nothing, not even the registers before it.\n\n";
   std::vector<const DeviceMap*> maps = all_maps();
   maps.push_back(&scada_map());
   for (const DeviceMap* m : maps) {

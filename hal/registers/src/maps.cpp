@@ -314,7 +314,8 @@ DeviceMap pod_gateway() {
             "MW",
             Access::kReadWrite,
             "cap taken when the controller heartbeat stops for heartbeat_timeout_s (never above "
-            "the cap in force: a lost controller releases no load)",
+            "the cap in force: a lost controller releases no load); accepted between min_cap_mw "
+            "and compute_mw (exception 3 otherwise); 0 until written (no safe cap)",
             {}},
            {"heartbeat_timeout_s",
             Table::kHolding,

@@ -3,6 +3,7 @@
 // set-points an operator may write. Same conventions as the device maps; writes
 // are checked by plantd against its [scada] settings (allowlist, bounds, rate).
 #include "hal/registers.hpp"
+#include "site/site.hpp"
 
 namespace hal::regs {
 
@@ -13,7 +14,8 @@ constexpr double kMilli = 0.001;
 constexpr double kPu = 0.0001;
 
 // Items of the repeated blocks.
-constexpr std::uint16_t kUnitBase = 100, kUnitStride = 8, kMaxUnits = 128;
+// One unit block for every unit a site may have (the site loader's limit).
+constexpr std::uint16_t kUnitBase = 100, kUnitStride = 8, kMaxUnits = site::kMaxTurbineUnits;
 constexpr std::uint16_t kClassBase = 1200, kClassStride = 8, kClasses = 3;
 constexpr std::uint16_t kAlarmBase = 60, kMaxAlarms = 40;
 

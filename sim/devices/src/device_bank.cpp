@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <string>
 
 namespace sim {
@@ -177,6 +178,42 @@ Reply DeviceBank::read(int device, Table table, std::uint16_t address, std::uint
   return {};
 }
 
+// Whether a value would be taken, changing nothing. Every register but `command`
+// is fully checked here; a command's code is checked here and whether the device's
+// state allows it when it is applied (first, so a refusal still changes nothing).
+std::uint8_t DeviceBank::check(int device, const Register& r, double v) const {
+  const DeviceId& d = devices_[static_cast<size_t>(device)];
+  const Plant& plant = plant_;
+  if (is(r, "controller_heartbeat")) return 0;
+  switch (d.kind) {
+    case DeviceKind::kPoi:
+      if (is(r, "command")) return v == 1 || v == 2 ? 0 : kIllegalValue;
+      break;
+    case DeviceKind::kTurbine:
+      if (is(r, "command")) return v == 1 || v == 2 || v == 3 ? 0 : kIllegalValue;
+      if (is(r, "setpoint_mw")) return exception_for(plant.turbine_setpoint_allowed(d.index, v));
+      break;
+    case DeviceKind::kPodGateway: {
+      if (is(r, "cap_mw")) return exception_for(plant.pod_cap_allowed(d.index, v));
+      if (is(r, "floor_mw")) return exception_for(plant.pod_floor_allowed(d.index, v));
+      if (is(r, "safe_cap_mw")) {
+        // The cap register's range (min_cap_mw to compute_mw), without its actuation.
+        const PodFleet& pods = plant.pods();
+        return v >= pods.min_cap_mw(d.index) && v <= pods.compute_mw(d.index) ? 0 : kIllegalValue;
+      }
+      if (is(r, "heartbeat_timeout_s")) return 0;
+      break;
+    }
+    case DeviceKind::kBattery:
+      if (is(r, "setpoint_mw")) return exception_for(plant.battery_setpoint_allowed(v));
+      break;
+    case DeviceKind::kPlantController:
+      break;  // not a plant device
+  }
+  return kIllegalAddress;
+}
+
+// Takes a value check() accepted.
 std::uint8_t DeviceBank::apply(int device, const Register& r, double v) {
   const DeviceId& d = devices_[static_cast<size_t>(device)];
   Plant& plant = plant_;
@@ -191,18 +228,14 @@ std::uint8_t DeviceBank::apply(int device, const Register& r, double v) {
   }
   switch (d.kind) {
     case DeviceKind::kPoi:
-      if (is(r, "command")) {
-        if (v == 1) return exception_for(plant.breaker_close());
-        if (v == 2) return exception_for(plant.breaker_open());
-        return kIllegalValue;
-      }
+      if (is(r, "command"))
+        return exception_for(v == 1 ? plant.breaker_close() : plant.breaker_open());
       break;
     case DeviceKind::kTurbine:
       if (is(r, "command")) {
         if (v == 1) return exception_for(plant.turbine_start(d.index));
         if (v == 2) return exception_for(plant.turbine_stop(d.index));
-        if (v == 3) return exception_for(plant.turbine_reset(d.index));
-        return kIllegalValue;
+        return exception_for(plant.turbine_reset(d.index));
       }
       if (is(r, "setpoint_mw")) return exception_for(plant.turbine_setpoint(d.index, v));
       break;
@@ -211,8 +244,6 @@ std::uint8_t DeviceBank::apply(int device, const Register& r, double v) {
       if (is(r, "cap_mw")) return exception_for(plant.pod_cap(d.index, v));
       if (is(r, "floor_mw")) return exception_for(plant.pod_floor(d.index, v));
       if (is(r, "safe_cap_mw")) {
-        const PodFleet& pods = plant.pods();
-        if (!(v >= pods.min_cap_mw(d.index) && v <= pods.compute_mw(d.index))) return kIllegalValue;
         g.safe_cap_mw = v;
         return 0;
       }
@@ -237,24 +268,35 @@ Reply DeviceBank::write(int device, std::uint16_t address, std::uint16_t count,
   const DeviceId& d = devices_[static_cast<size_t>(device)];
   if (plant_.measurements().silent(device_number(d), plant_.time_s())) return {Answer::kSilent, 0};
   const hal::regs::DeviceMap& map = hal::regs::device_map(d.kind);
-  // The request must cover whole writable registers, and only those.
-  std::vector<const Register*> targets;
+  // The request must cover whole writable registers, and only those. A device map
+  // has at most 9 holding registers.
+  constexpr size_t kMaxTargets = 16;
+  const Register* targets[kMaxTargets];
+  double decoded[kMaxTargets];
+  size_t n = 0;
   int a = address;
   while (a < address + count) {
     const Register* hit = nullptr;
     for (const Register& r : map.registers)
       if (r.table == Table::kHolding && r.address == a && r.access != hal::regs::Access::kRead)
         hit = &r;
-    if (!hit || a + hal::regs::words(hit->type) > address + count)
+    if (!hit || a + hal::regs::words(hit->type) > address + count || n == kMaxTargets)
       return {Answer::kException, kIllegalAddress};
-    targets.push_back(hit);
+    decoded[n] = hal::regs::decode(*hit, values + (a - address));
+    targets[n++] = hit;
     a += hal::regs::words(hit->type);
   }
+  // All or nothing (Modbus has no partial write): the owner rule and every value
+  // are checked against the device as the request finds it before anything applies.
   Owner& owner = owners_[static_cast<size_t>(device)];
-  for (const Register* r : targets) {
-    const double v = hal::regs::decode(*r, values + (r->address - address));
-    if (is(*r, "owner_epoch")) {
-      const auto epoch = static_cast<std::uint16_t>(v);
+  const bool fenced = owner.epoch != 0 && owner.client != client;
+  std::optional<Owner> next_owner;
+  const Register* command = nullptr;
+  double command_value = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const Register& r = *targets[i];
+    if (is(r, "owner_epoch")) {
+      const auto epoch = static_cast<std::uint16_t>(decoded[i]);
       // A claim with the epoch held or one after it (serial-number arithmetic:
       // 1 follows 65535); a release only by the owner.
       const bool claim =
@@ -264,17 +306,29 @@ Reply DeviceBank::write(int device, std::uint16_t address, std::uint16_t count,
         ++fenced_writes_;
         return {Answer::kException, kIllegalFunction};
       }
-      const Owner next{epoch, epoch == 0 ? 0 : client};
-      if (next.epoch != owner.epoch || next.client != owner.client)
-        owner_changes_.push_back({device, owner.epoch, next.epoch, owner.client, next.client});
-      owner = next;
+      next_owner = Owner{epoch, epoch == 0 ? 0 : client};
       continue;
     }
-    if (owner.epoch != 0 && owner.client != client) {
+    if (fenced) {
       ++fenced_writes_;
       return {Answer::kException, kIllegalFunction};
     }
-    if (const std::uint8_t e = apply(device, *r, v)) return {Answer::kException, e};
+    if (const std::uint8_t e = check(device, r, decoded[i])) return {Answer::kException, e};
+    if (is(r, "command")) command = &r, command_value = decoded[i];
+  }
+  // The one value whose acceptance depends on the device's state goes first.
+  if (command)
+    if (const std::uint8_t e = apply(device, *command, command_value))
+      return {Answer::kException, e};
+  for (size_t i = 0; i < n; ++i) {
+    if (targets[i] == command || is(*targets[i], "owner_epoch")) continue;
+    if (const std::uint8_t e = apply(device, *targets[i], decoded[i]))
+      return {Answer::kException, e};  // not reached: check() accepted it
+  }
+  if (next_owner && (next_owner->epoch != owner.epoch || next_owner->client != owner.client)) {
+    owner_changes_.push_back(
+        {device, owner.epoch, next_owner->epoch, owner.client, next_owner->client});
+    owner = *next_owner;
   }
   return {};
 }

@@ -10,8 +10,13 @@ Battery::Battery(const site::Battery& params)
       one_way_efficiency_(std::sqrt(params.round_trip_efficiency_pu)),
       stored_mwh_(params.initial_soc_pu * params.energy_mwh) {}
 
-CommandResult Battery::set_setpoint_mw(double mw) {
+CommandResult Battery::setpoint_allowed(double mw) const {
   if (!(mw >= -p_.power_mw && mw <= p_.power_mw)) return CommandResult::kOutOfRange;
+  return CommandResult::kAccepted;
+}
+
+CommandResult Battery::set_setpoint_mw(double mw) {
+  if (const CommandResult r = setpoint_allowed(mw); r != CommandResult::kAccepted) return r;
   setpoint_mw_ = mw;
   return CommandResult::kAccepted;
 }

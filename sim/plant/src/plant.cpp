@@ -66,6 +66,11 @@ CommandResult Plant::turbine_setpoint(int unit, double mw) {
   return turbines_[static_cast<size_t>(unit)].set_setpoint_mw(mw);
 }
 
+CommandResult Plant::turbine_setpoint_allowed(int unit, double mw) const {
+  if (!device_answers(measurements_.turbine_device(unit))) return CommandResult::kNoResponse;
+  return turbines_[static_cast<size_t>(unit)].setpoint_allowed(mw);
+}
+
 CommandResult Plant::pod_cap(int pod, double mw) {
   return pods_.set_cap_mw(pod, mw, time_s());
 }
@@ -77,6 +82,12 @@ CommandResult Plant::battery_setpoint(double mw) {
   if (!battery_) return CommandResult::kNotPermitted;
   if (!device_answers(measurements_.battery_device())) return CommandResult::kNoResponse;
   return battery_->set_setpoint_mw(mw);
+}
+
+CommandResult Plant::battery_setpoint_allowed(double mw) const {
+  if (!battery_) return CommandResult::kNotPermitted;
+  if (!device_answers(measurements_.battery_device())) return CommandResult::kNoResponse;
+  return battery_->setpoint_allowed(mw);
 }
 
 CommandResult Plant::breaker_close() {

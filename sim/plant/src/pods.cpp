@@ -101,17 +101,27 @@ PodFleet::PodFleet(const site::Site& site, Rng& rng) : rng_(rng) {
   floor_queue_.resize(pods);
 }
 
-CommandResult PodFleet::set_cap_mw(int pod, double mw, double now_s) {
+CommandResult PodFleet::cap_allowed(int pod, double mw) const {
   if (!responding_[pod]) return CommandResult::kNoResponse;
   if (!(mw >= min_cap_mw_[pod] && mw <= compute_mw_[pod])) return CommandResult::kOutOfRange;
+  return CommandResult::kAccepted;
+}
+
+CommandResult PodFleet::floor_allowed(int pod, double mw) const {
+  if (!responding_[pod]) return CommandResult::kNoResponse;
+  if (!(mw >= 0 && mw <= compute_mw_[pod])) return CommandResult::kOutOfRange;
+  return CommandResult::kAccepted;
+}
+
+CommandResult PodFleet::set_cap_mw(int pod, double mw, double now_s) {
+  if (const CommandResult r = cap_allowed(pod, mw); r != CommandResult::kAccepted) return r;
   cap_cmd_mw_[pod] = mw;
   cap_queue_.push(pod, mw, now_s + lag_s_[pod]);
   return CommandResult::kAccepted;
 }
 
 CommandResult PodFleet::set_floor_mw(int pod, double mw, double now_s) {
-  if (!responding_[pod]) return CommandResult::kNoResponse;
-  if (!(mw >= 0 && mw <= compute_mw_[pod])) return CommandResult::kOutOfRange;
+  if (const CommandResult r = floor_allowed(pod, mw); r != CommandResult::kAccepted) return r;
   floor_cmd_mw_[pod] = mw;
   floor_queue_.push(pod, mw, now_s + lag_s_[pod]);
   return CommandResult::kAccepted;

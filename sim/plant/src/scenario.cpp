@@ -108,8 +108,10 @@ void read_initial(TomlReader& root, const site::Site* st, Scenario& s) {
     const bool ok = g.integer("first", first, Range::closed(0, units - 1), Need::kRequired) &
                     g.integer("count", count, Range::at_least(1)) &
                     g.number("setpoint_mw", mw, Range::above(0), Need::kRequired);
-    if (ok && first + count > units)
-      g.error("count", "units " + std::to_string(first) + ".." + std::to_string(first + count - 1) +
+    // In long long: first + count must not overflow (count = 2147483647).
+    if (ok && static_cast<long long>(first) + count > units)
+      g.error("count", "units " + std::to_string(first) + ".." +
+                           std::to_string(static_cast<long long>(first) + count - 1) +
                            " do not all exist; the site has units 0.." + std::to_string(units - 1));
     else if (ok)
       for (int u = first; u < first + count; ++u)
@@ -285,7 +287,7 @@ ScenarioLoad load_scenario_string(const std::string& toml_text, const std::strin
 
 ScenarioLoad load_scenario_file(const std::string& path, const std::string& site_override) {
   ScenarioLoad out;
-  auto text = site::read_text_file(path, out.errors);
+  auto text = site::read_text_file(path, site::kScenarioFile, out.errors);
   if (!text) return out;
   return parse(*text, path, site_override);
 }

@@ -149,9 +149,14 @@ CommandResult Turbine::reset() {
   return CommandResult::kAccepted;
 }
 
-CommandResult Turbine::set_setpoint_mw(double mw) {
+CommandResult Turbine::setpoint_allowed(double mw) const {
   const double lo = p_.min_stable_load_pu * p_.rating_mw;
   if (!(mw >= lo && mw <= p_.rating_mw)) return CommandResult::kOutOfRange;
+  return CommandResult::kAccepted;
+}
+
+CommandResult Turbine::set_setpoint_mw(double mw) {
+  if (const CommandResult r = setpoint_allowed(mw); r != CommandResult::kAccepted) return r;
   setpoint_pu_ = mw / p_.rating_mw;
   return CommandResult::kAccepted;
 }

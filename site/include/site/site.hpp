@@ -11,6 +11,20 @@
 
 namespace site {
 
+// How large a site the system can address and serve; the loader refuses more
+// (docs/configuration.md, "Site size limits"), so no count is ever multiplied or
+// summed past what an int holds.
+// - Turbine units: plantd's SCADA map has a register block for each of 128 units.
+inline constexpr int kMaxTurbineUnits = 128;
+// - Pods: ten times the 1M-GPU preset's 1,000. plantsim and plantd --sim step
+//   every pod every 10 ms step; at this size a step still takes well under its
+//   10 ms of wall time (docs/configuration.md has the measurement).
+inline constexpr int kMaxPods = 10000;
+// - Modbus: a gateway port carries unit ids 1 to 247 (the Modbus serial address
+//   range); the ports the devices take must stay at or below 65535.
+inline constexpr int kUnitIdsPerGateway = 247;
+inline constexpr int kMaxPort = 65535;
+
 // The grid connection at the point of interconnection (POI).
 struct Grid {
   double import_contract_mw = 0;            // contracted maximum import

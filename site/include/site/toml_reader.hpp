@@ -33,11 +33,14 @@
 #include <toml++/toml.h>
 
 #include "site/diagnostic.hpp"
+#include "site/input_file.hpp"
 
 namespace site {
 
-// Reads a whole file; a file that cannot be read becomes a Diagnostic at line 0.
-std::optional<std::string> read_text_file(const std::string& path, Diagnostics& errors);
+// Reads a whole input file (site/input_file.hpp: regular, at most kind.max_bytes,
+// no NUL); a file that cannot be read becomes a Diagnostic at line 0.
+std::optional<std::string> read_text_file(const std::string& path, const InputFileKind& kind,
+                                          Diagnostics& errors);
 
 // Parses TOML text; a syntax error becomes a Diagnostic with its line and column.
 std::optional<toml::table> parse_toml(std::string_view text, const std::string& file,

@@ -31,7 +31,7 @@ struct DeviceAddress {
   int stop_bits = 1;
 };
 
-constexpr int kUnitIdsPerGateway = 247;  // Modbus unit ids 1..247
+constexpr int kUnitIdsPerGateway = site::kUnitIdsPerGateway;  // Modbus unit ids 1..247
 
 std::vector<DeviceAddress> device_addresses(const site::Site& site);
 // The site's gateway ports (not the `elsewhere` devices'), each once, in order.

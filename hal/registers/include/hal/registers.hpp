@@ -76,6 +76,13 @@ int words(Type t);  // 1 or 2
 // Engineering value to raw words. False (words untouched) when the value does not
 // fit the register's type after scaling, or is not finite: never clamped.
 bool encode(const Register& r, double value, std::uint16_t* out);
+// Whether encode() would carry `value` exactly: finite, a whole number of the
+// register's steps (its scale, up to floating-point rounding) and within its type.
+// A tool that writes what an operator typed refuses anything else, never rounds.
+bool encodes_exactly(const Register& r, double value);
+// What encodes_exactly() accepts, for messages: "whole numbers from 0 to 65535",
+// "multiples of 0.001 from -2147483.648 to 2147483.647".
+std::string allowed_values(const Register& r);
 // Raw words to engineering value.
 double decode(const Register& r, const std::uint16_t* in);
 

@@ -58,7 +58,8 @@ class DeviceBank {
   Reply read(int device, hal::regs::Table table, std::uint16_t address, std::uint16_t count,
              std::uint16_t* out);
   // Function codes 6 and 16: holding registers only. Each register the request
-  // touches must be written whole; registers apply in address order.
+  // touches must be written whole. All or nothing: the owner rule and every value
+  // are checked first, and a request refused for any of them changes nothing.
   Reply write(int device, std::uint16_t address, std::uint16_t count, const std::uint16_t* values,
               ClientId client = 0);
 
@@ -82,6 +83,7 @@ class DeviceBank {
     bool safe_cap_active = false;
   };
   double value_of(int device, const hal::regs::Register& r) const;
+  std::uint8_t check(int device, const hal::regs::Register& r, double value) const;
   std::uint8_t apply(int device, const hal::regs::Register& r, double value);
   int device_number(const DeviceId& d) const;  // index into Plant's measurement devices
 

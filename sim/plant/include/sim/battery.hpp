@@ -14,8 +14,9 @@ class Battery {
  public:
   explicit Battery(const site::Battery& params);
 
-  CommandResult set_setpoint_mw(double mw);  // accepted in [-power, +power]
-  void set_soc_pu(double soc_pu);            // initial condition only
+  CommandResult set_setpoint_mw(double mw);         // accepted in [-power, +power]
+  CommandResult setpoint_allowed(double mw) const;  // what set_setpoint_mw would answer
+  void set_soc_pu(double soc_pu);                   // initial condition only
 
   // `frequency_response_mw`: a grid-forming battery's droop answer, added at once
   // (an inverter answers within a cycle) to the lagged setpoint.

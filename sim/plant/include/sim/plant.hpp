@@ -91,6 +91,12 @@ class Plant {
   CommandResult battery_setpoint(double mw);
   CommandResult breaker_close();
   CommandResult breaker_open();
+  // What the setpoint commands would answer now, changing nothing: a device checks
+  // every value of a multi-register write before it applies any.
+  CommandResult turbine_setpoint_allowed(int unit, double mw) const;
+  CommandResult pod_cap_allowed(int pod, double mw) const { return pods_.cap_allowed(pod, mw); }
+  CommandResult pod_floor_allowed(int pod, double mw) const { return pods_.floor_allowed(pod, mw); }
+  CommandResult battery_setpoint_allowed(double mw) const;
 
   // Faults and events.
   void grid_outage() { grid_.outage(); }

@@ -31,6 +31,9 @@ class PodFleet {
   // [0, compute power] (0 switches the floor off).
   CommandResult set_cap_mw(int pod, double mw, double now_s);
   CommandResult set_floor_mw(int pod, double mw, double now_s);
+  // What the setters would answer, changing nothing (to check a whole request first).
+  CommandResult cap_allowed(int pod, double mw) const;
+  CommandResult floor_allowed(int pod, double mw) const;
   void set_responding(int pod, bool responding) { responding_[pod] = responding; }
   bool responding(int pod) const { return responding_[pod] != 0; }
 

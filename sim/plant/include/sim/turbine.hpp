@@ -55,7 +55,8 @@ class Turbine {
   CommandResult start(bool will_fail);
   CommandResult stop();
   CommandResult reset();
-  CommandResult set_setpoint_mw(double mw);  // accepted in [minimum stable load, rating]
+  CommandResult set_setpoint_mw(double mw);         // accepted in [minimum stable load, rating]
+  CommandResult setpoint_allowed(double mw) const;  // what set_setpoint_mw would answer
   void trip(TripCause cause);
   // Puts the unit online at `mw` in steady state (the plant as found at start-up).
   void force_online(double mw);
