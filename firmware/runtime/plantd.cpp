@@ -216,19 +216,25 @@ struct Scada {
       }
       return o;
     };
+    // Logged by the server, at most once a minute per client address; journalled each.
     auto on_refusal = [&service, &now](const std::string& client_text, const std::string& what,
                                        int exception) {
-      spdlog::warn("SCADA request from {} refused (exception {}): {}", client_text, exception,
-                   what);
       if (service.journal)
         service.journal->scada_refusal(now, client_text, what, 0, exception, "not served");
     };
     server = std::make_unique<runtime::ScadaServer>(
-        io, site.scada.bind, port, site.scada.max_clients, image, on_write, on_refusal);
+        io, site.scada, port, image, on_write, on_refusal,
+        [](const std::string& line) { spdlog::warn("{}", line); });
     spdlog::info("plantd: SCADA on {}:{}, writes from {}", site.scada.bind, server->port(),
                  site.scada.write_allow.empty()
                      ? std::string("no address")
                      : fmt::format("{}", fmt::join(site.scada.write_allow, ", ")));
+  }
+  // The tables for the next requests, after a scan: with the server's own counters.
+  void update(const hal::ProcessImage& plant, const fw::Controller& controller,
+              runtime::ShellCounters counters) {
+    counters.scada = server->stats().server;
+    image.update(plant, controller, settings, counters);
   }
   runtime::OperatorSettings settings;
   runtime::ScadaImage image;
@@ -399,7 +405,7 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
     }
     if (scans > 1 && active)
       counters.curtailed_mwh += controller.status().shed_mw * (now - previous_s) / 3600;
-    if (scada) scada->image.update(image, controller, scada->settings, counters);
+    if (scada) scada->update(image, controller, counters);
     if (duration_s > 0 && now >= duration_s) {
       stopping = true;
       signals.cancel();
@@ -457,11 +463,14 @@ int scan_loop(const site::Site& site, hal::PlantIo& io, double period_wall_s, do
       "due); mode {}, import {:.1f} MW, shed {:.1f} MW",
       scans, overruns, max_late_ms, fw::to_string(st.mode), st.import_mw, st.shed_mw);
   if (scada) {
-    const runtime::ScadaStats& s = scada->server->stats();
+    const runtime::ScadaStats s = scada->server->stats();
+    const hal::server::Counters& c = s.server;
     spdlog::info(
-        "plantd: SCADA served {} requests on {} connections ({} refused); writes {} accepted, {} "
-        "refused; {} values did not fit their register",
-        s.requests, s.connections, s.connections_refused, s.writes_accepted, s.writes_refused,
+        "plantd: SCADA served {} requests ({} exceptions) on {} connections ({} refused, {} "
+        "evicted, {} closed idle, {} closed slow, {} bad frames, {} accept errors); writes {} "
+        "accepted, {} refused; {} values did not fit their register",
+        c.requests, c.exceptions, c.connections, c.refused, c.evicted, c.closed_idle, c.closed_slow,
+        c.bad_frames, c.accept_errors, s.writes_accepted, s.writes_refused,
         scada->image.encode_failures());
   }
   if (controller.alarms().events_dropped() > 0 || controller.log().dropped() > 0)
