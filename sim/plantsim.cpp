@@ -197,14 +197,18 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
                 static_cast<unsigned long long>(bank.fenced_writes()));
   std::printf("plantsim: %lld ticks; the latest woke %.1f ms after due, the longest took %.1f ms\n",
               ticks.count, ticks.late_ms, ticks.longest_ms);
-  const sim::ServerStats& st = server->stats();
+  const sim::ServerStats st = server->stats();
   std::printf(
       "plantsim: served %llu requests on %llu connections (%llu exceptions, %llu unanswered, "
-      "%llu bad frames) over %.1f s\n",
+      "%llu bad frames; connections %llu refused, %llu evicted, %llu closed idle, %llu closed "
+      "slow; %llu accept errors) over %.1f s\n",
       static_cast<unsigned long long>(st.requests), static_cast<unsigned long long>(st.connections),
       static_cast<unsigned long long>(st.exceptions),
       static_cast<unsigned long long>(st.unanswered),
-      static_cast<unsigned long long>(st.bad_frames), plant.time_s());
+      static_cast<unsigned long long>(st.bad_frames), static_cast<unsigned long long>(st.refused),
+      static_cast<unsigned long long>(st.evicted), static_cast<unsigned long long>(st.closed_idle),
+      static_cast<unsigned long long>(st.closed_slow),
+      static_cast<unsigned long long>(st.accept_errors), plant.time_s());
   sim::RunReport report;
   report.scenario = scenario.name;
   report.site = site.name;

@@ -138,7 +138,7 @@ int scan_loop(const site::Site& site, const Backend& backend, double duration_s,
   runtime::RefusalPublisher refused(refusals);
   runtime::NotifierPublisher notifier(service.notifier, site.controller.scan_period_s);
   std::unique_ptr<runtime::ScadaImagePublisher> image;
-  if (scada) image = std::make_unique<runtime::ScadaImagePublisher>(scada->image);
+  if (scada) image = std::make_unique<runtime::ScadaImagePublisher>(*scada);
   std::unique_ptr<runtime::HeartbeatPublisher> heartbeat;
   if (pair)
     heartbeat = std::make_unique<runtime::HeartbeatPublisher>(*pair, service.save_interval_s);

@@ -32,6 +32,9 @@ void read_scada(TomlReader& root, Scada& sc, double import_contract_mw) {
                  sc.bind + "\"");
   t->integer("port", sc.port, Range::closed(1, 65535));
   t->integer("max_clients", sc.max_clients, Range::closed(1, 1000));
+  t->integer("max_clients_per_address", sc.max_clients_per_address, Range::closed(1, 1000));
+  t->number("idle_timeout_s", sc.idle_timeout_s, Range::closed(1, 86400));
+  t->integer("frame_timeout_ms", sc.frame_timeout_ms, Range::closed(10, 60000));
   if (t->strings("write_allow", sc.write_allow))
     for (const std::string& a : sc.write_allow)
       if (!is_ipv4_block(a))

@@ -74,6 +74,12 @@ TEST_CASE("each SCADA refusal carries its documented exception", "[scada]") {
     CHECK(f.writes.write(kLocal, 9, &word, 1, 0, 0).exception == 2);  // no register at 9
     CHECK(f.writes.write(kLocal, 1, &word, 1, 0, 0).exception == 2);  // low word of a limit
     CHECK(f.writes.write(kLocal, 0, &word, 1, 0, 0).exception == 2);  // one word of two
+    // For the audit, the value as sent: the first word written, when no register
+    // gives it a type (a refused write once read 0 here, whatever was sent).
+    const std::uint16_t sent = 4321;
+    const runtime::WriteOutcome o = f.writes.write(kLocal, 9, &sent, 1, 0, 0);
+    CHECK(o.register_name.empty());
+    CHECK(o.new_value == 4321);
   }
   SECTION("out of bounds: exception 3, with what is allowed") {
     runtime::WriteOutcome o = f.write("import_limit_mw", 59.9, 0);  // below import_limit_min_mw

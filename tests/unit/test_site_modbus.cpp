@@ -173,6 +173,32 @@ TEST_CASE("[scada] and [alarms] are read and checked, each problem at its line",
   CHECK_THAT(r.errors[2].message, Catch::Contains("100"));
 }
 
+TEST_CASE("[scada]'s connection rules are read and checked, each problem at its line",
+          "[site][scada]") {
+  const site::Site defaults = test::load(test::island_site_toml(2, "droop", "[scada]\n"));
+  CHECK(defaults.scada.max_clients_per_address == 16);
+  CHECK(defaults.scada.idle_timeout_s == 60);
+  CHECK(defaults.scada.frame_timeout_ms == 1000);
+  const site::Site ok = test::load(test::island_site_toml(
+      2, "droop",
+      "[scada]\nmax_clients_per_address = 4\nidle_timeout_s = 2.5\nframe_timeout_ms = 200\n"));
+  CHECK(ok.scada.max_clients_per_address == 4);
+  CHECK(ok.scada.idle_timeout_s == 2.5);
+  CHECK(ok.scada.frame_timeout_ms == 200);
+  const site::LoadResult r = site::load_site_string(
+      test::island_site_toml(
+          2, "droop",
+          "[scada]\nmax_clients_per_address = 0\nidle_timeout_s = 0.5\nframe_timeout_ms = 5\n"),
+      "x.toml");
+  std::vector<std::string> keys;
+  for (const auto& d : r.errors) {
+    keys.push_back(d.key);
+    CHECK(d.line > 0);
+  }
+  CHECK(keys == std::vector<std::string>{"scada.max_clients_per_address", "scada.idle_timeout_s",
+                                         "scada.frame_timeout_ms"});
+}
+
 TEST_CASE("[redundancy] names both nodes as host:port, each problem at its line",
           "[site][redundancy]") {
   const site::Site ok = test::load(test::island_site_toml(

@@ -43,6 +43,15 @@ constexpr const char* kNames[] = {
     "ufls_stages",
     "redundancy_role",
     "owner_epoch",
+    "scada_clients",
+    "scada_connections",
+    "scada_connections_refused",
+    "scada_connections_evicted",
+    "scada_connections_closed_idle",
+    "scada_connections_closed_slow",
+    "scada_bad_frames",
+    "scada_requests_refused",
+    "scada_accept_errors",
     "alarms_active",
     "alarms_unacked",
     "alarm_first_out",
@@ -140,6 +149,17 @@ void ScadaImage::update(const hal::ProcessImage& image, const fw::Controller& co
   put(in, kUfls, st.ufls_stages);
   put(in, kRedundancyRole, counters.redundancy_role);
   put(in, kOwnerEpoch, counters.owner_epoch);
+  const hal::server::Counters& sc = counters.scada;
+  const auto u32 = [](std::uint64_t n) { return static_cast<double>(n % 4294967296ULL); };
+  put(in, kScadaClients, sc.clients);
+  put(in, kScadaConnections, u32(sc.connections));
+  put(in, kScadaRefused, u32(sc.refused));
+  put(in, kScadaEvicted, u32(sc.evicted));
+  put(in, kScadaClosedIdle, u32(sc.closed_idle));
+  put(in, kScadaClosedSlow, u32(sc.closed_slow));
+  put(in, kScadaBadFrames, u32(sc.bad_frames));
+  put(in, kScadaExceptions, u32(sc.exceptions));
+  put(in, kScadaAcceptErrors, u32(sc.accept_errors));
 
   put(in, kAlarmsActive, alarms.active_count());
   put(in, kAlarmsUnacked, alarms.unacked_count());

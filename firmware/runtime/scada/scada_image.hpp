@@ -11,6 +11,7 @@
 #include "fw/controller.hpp"
 #include "hal/process_image.hpp"
 #include "hal/registers.hpp"
+#include "hal/server_counters.hpp"
 #include "site/site.hpp"
 
 namespace runtime {
@@ -22,6 +23,7 @@ struct ShellCounters {
   double curtailed_mwh = 0;
   int redundancy_role = 0;  // 0 a single controller, 1 active, 2 standby
   std::uint16_t owner_epoch = 0;
+  hal::server::Counters scada;  // the SCADA server's own
 };
 
 // The operator's held settings, as last accepted over SCADA.
@@ -76,6 +78,15 @@ class ScadaImage {
     kUfls,
     kRedundancyRole,
     kOwnerEpoch,
+    kScadaClients,
+    kScadaConnections,
+    kScadaRefused,
+    kScadaEvicted,
+    kScadaClosedIdle,
+    kScadaClosedSlow,
+    kScadaBadFrames,
+    kScadaExceptions,
+    kScadaAcceptErrors,
     kAlarmsActive,
     kAlarmsUnacked,
     kFirstOut,

@@ -1,68 +1,72 @@
-// plantd's Modbus TCP server for SCADA and HMIs. It runs on the scan loop's own
-// io_context (one thread): requests are answered between scans from the tables
-// the last scan filled, so a reader never sees half a scan, and a write reaches
-// the controller at the next scan with no lock anywhere.
+// plantd's Modbus TCP server for SCADA and HMIs, on the shared server core
+// (hal/tcp_server.hpp: framing, the PDU codec, the connection rules of [scada]).
+// It runs on the scan loop's own io_context (one thread): requests are answered
+// between scans from the tables the last scan filled, so a reader never sees half
+// a scan, and a write reaches the controller at the next scan with no lock
+// anywhere. Nothing in it waits: no request, malformed frame or number of
+// connections can delay the scan (docs/operations.md).
 //
-// Function codes 3 and 4 read (libmodbus answers from the tables); 6 and 16 write,
-// through the write handler, which decides and audits; every other code gets
-// exception 1. Any unit id is answered. Connections beyond max_clients are closed
-// at once and counted.
+// Function codes 3 and 4 read from the tables; 6 and 16 write, through the write
+// handler, which decides and audits; every other code gets exception 1. Any unit
+// id is answered.
 #pragma once
 
 #include <asio.hpp>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
 
+#include "hal/tcp_server.hpp"
 #include "scada_image.hpp"
 #include "scada_writes.hpp"
-
-typedef struct _modbus_mapping_t modbus_mapping_t;
+#include "site/site.hpp"
 
 namespace runtime {
 
 struct ScadaStats {
-  std::uint64_t requests = 0, writes_accepted = 0, writes_refused = 0, exceptions = 0,
-                bad_frames = 0, connections = 0, connections_refused = 0, accept_errors = 0;
-  int clients = 0;  // connected now
+  hal::server::Counters server;  // connections, refusals, frames, requests
+  std::uint64_t writes_accepted = 0, writes_refused = 0;
 };
 
-class ScadaServer {
+// The connection rules of a site's [scada] table.
+hal::server::Limits scada_limits(const site::Scada& settings);
+
+class ScadaServer : private hal::server::Service {
  public:
   // `client` is the peer's IPv4 address in host order, `client_text` the same as text.
   using WriteHandler =
       std::function<WriteOutcome(const std::string& client_text, std::uint32_t client,
                                  std::uint16_t address, const std::uint16_t* words, int count)>;
 
-  // A request refused before any register is looked at (a function code the map
-  // does not serve, a write whose PDU does not add up): for the audit.
+  // A write or another function refused before any register is looked at (a
+  // function code the map does not serve, a write whose quantity does not add up):
+  // for the audit. Reads refused by the protocol's rules are only counted and logged.
   using RefusalHandler =
       std::function<void(const std::string& client_text, const std::string& what, int exception)>;
 
-  // Throws std::system_error when the address cannot be bound.
-  ScadaServer(asio::io_context& io, const std::string& bind, int port, int max_clients,
-              ScadaImage& image, WriteHandler on_write, RefusalHandler on_refusal);
-  ~ScadaServer();
-  ScadaServer(const ScadaServer&) = delete;
-  ScadaServer& operator=(const ScadaServer&) = delete;
+  // Listens on settings.bind:`port`. Throws std::system_error when it cannot be bound.
+  ScadaServer(asio::io_context& io, const site::Scada& settings, int port, ScadaImage& image,
+              WriteHandler on_write, RefusalHandler on_refusal, hal::server::Log log);
 
-  int port() const { return port_; }
-  const ScadaStats& stats() const { return stats_; }
+  int port() const { return server_.port(); }
+  ScadaStats stats() const {
+    ScadaStats s = stats_;
+    s.server = server_.counters();
+    return s;
+  }
 
  private:
-  class Session;
-  void accept();
+  long table_registers() const override { return hal::regs::kScadaRegisters; }
+  hal::pdu::Served serve(const hal::server::Peer& peer, std::uint8_t unit,
+                         const hal::pdu::Request& request, std::uint16_t* words) override;
+  void refused(const hal::server::Peer& peer, std::uint8_t function, std::uint8_t exception,
+               const char* why) override;
 
-  asio::ip::tcp::acceptor acceptor_;
-  asio::steady_timer retry_;  // after a failed accept
-  int port_ = 0;
-  int max_clients_;
+  ScadaImage& image_;
   WriteHandler on_write_;
   RefusalHandler on_refusal_;
-  modbus_mapping_t* read_mapping_ = nullptr;   // points at the image's tables
-  modbus_mapping_t* write_mapping_ = nullptr;  // scratch, for echoing accepted writes
   ScadaStats stats_;
+  hal::server::TcpServer server_;  // last: it serves from the members above
 };
 
 }  // namespace runtime

@@ -17,8 +17,9 @@ ScadaService::ScadaService(const site::Site& site, fw::Controller& controller, a
   auto on_refusal = [this](const std::string& client_text, const std::string& what, int exception) {
     audit_refusal(client_text, what, exception);
   };
-  server = std::make_unique<ScadaServer>(io, site.scada.bind, port, site.scada.max_clients, image,
-                                         on_write, on_refusal);
+  // The server logs what it refuses itself, at most once a minute per client address.
+  server = std::make_unique<ScadaServer>(io, site.scada, port, image, on_write, on_refusal,
+                                         [](const std::string& line) { spdlog::warn("{}", line); });
   spdlog::info("plantd: SCADA on {}:{}, writes from {}", site.scada.bind, server->port(),
                site.scada.write_allow.empty()
                    ? std::string("no address")
@@ -51,13 +52,21 @@ void ScadaService::audit_refusal(const std::string& client_text, const std::stri
   refusals_.scada_request(*now_, wall_s, client_text, what, exception);
 }
 
+void ScadaService::update(const hal::ProcessImage& plant, const fw::Controller& controller,
+                          ShellCounters counters) {
+  counters.scada = server->stats().server;
+  image.update(plant, controller, settings, counters);
+}
+
 void ScadaService::log_totals() const {
-  const ScadaStats& s = server->stats();
+  const ScadaStats s = server->stats();
+  const hal::server::Counters& c = s.server;
   spdlog::info(
-      "plantd: SCADA served {} requests on {} connections ({} refused); writes {} accepted, {} "
-      "refused; {} values did not fit their register",
-      s.requests, s.connections, s.connections_refused, s.writes_accepted, s.writes_refused,
-      image.encode_failures());
+      "plantd: SCADA served {} requests ({} exceptions) on {} connections ({} refused, {} "
+      "evicted, {} closed idle, {} closed slow, {} bad frames, {} accept errors); writes {} "
+      "accepted, {} refused; {} values did not fit their register",
+      c.requests, c.exceptions, c.connections, c.refused, c.evicted, c.closed_idle, c.closed_slow,
+      c.bad_frames, c.accept_errors, s.writes_accepted, s.writes_refused, image.encode_failures());
 }
 
 }  // namespace runtime

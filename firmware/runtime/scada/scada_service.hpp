@@ -29,6 +29,9 @@ class ScadaService {
   ScadaWrites writes;
   std::unique_ptr<ScadaServer> server;
 
+  // The tables for the next requests, after a scan: with the server's own counters.
+  void update(const hal::ProcessImage& plant, const fw::Controller& controller,
+              ShellCounters counters);
   // The exit line: what was served and refused.
   void log_totals() const;
 

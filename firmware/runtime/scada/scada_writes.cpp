@@ -119,20 +119,23 @@ WriteOutcome ScadaWrites::write(std::uint32_t client, std::uint16_t address,
   for (const AddressBlock& b : allow_)
     allowed |= b.contains(client);
   const Register* r = writable_at(address);
-  const double value_given =
-      r && count == hal::regs::words(r->type) ? hal::regs::decode(*r, words) : 0;
+  // For the audit, the value as sent: decoded by the register's type when the write
+  // fits it, otherwise the first word written as it is.
+  const double value_given = r && count == hal::regs::words(r->type) ? hal::regs::decode(*r, words)
+                                                                     : (count > 0 ? words[0] : 0);
   if (!allowed)
     return refuse(kIllegalFunction, "client address not in [scada] write_allow", r, value_given);
   if (standby_)
     return refuse(kBusy, "this node is the hot standby: write to the active node", r, value_given);
   if (r == nullptr)
     return refuse(kIllegalAddress,
-                  "holding register " + std::to_string(address) + " is not a writable register");
+                  "holding register " + std::to_string(address) + " is not a writable register",
+                  nullptr, value_given);
   if (count != hal::regs::words(r->type))
     return refuse(kIllegalAddress,
                   std::string(r->name) + " takes " + std::to_string(hal::regs::words(r->type)) +
                       " register(s) in one write; " + std::to_string(count) + " written",
-                  r);
+                  r, value_given);
   const double value = hal::regs::decode(*r, words);
   const std::string bad = check(*r, value);
   if (!bad.empty()) return refuse(kIllegalValue, bad, r, value);

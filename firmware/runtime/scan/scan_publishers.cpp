@@ -77,7 +77,7 @@ void RefusalPublisher::publish(const ScanRecord& scan) {
 }
 
 void ScadaImagePublisher::publish(const ScanRecord& scan) {
-  image_.update(*scan.image, *scan.controller, *scan.settings, *scan.counters);
+  scada_.update(*scan.image, *scan.controller, *scan.counters);
 }
 
 void NotifierPublisher::publish(const ScanRecord& scan) {

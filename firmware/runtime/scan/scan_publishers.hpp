@@ -13,6 +13,7 @@
 #include "hal/process_image.hpp"
 #include "refusal_audit.hpp"
 #include "scada_image.hpp"
+#include "scada_service.hpp"
 #include "service_notify.hpp"
 #include "standby_node.hpp"
 
@@ -66,11 +67,11 @@ class JournalPublisher : public ScanPublisher {
 // The tables SCADA reads between scans.
 class ScadaImagePublisher : public ScanPublisher {
  public:
-  explicit ScadaImagePublisher(ScadaImage& image) : image_(image) {}
+  explicit ScadaImagePublisher(ScadaService& scada) : scada_(scada) {}
   void publish(const ScanRecord& scan) override;
 
  private:
-  ScadaImage& image_;
+  ScadaService& scada_;
 };
 
 // systemd: READY after the first scan, then the watchdog.

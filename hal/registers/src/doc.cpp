@@ -34,7 +34,17 @@ std::string render_register_maps_markdown() {
       "device's present state).\n"
       "- A write of several registers (function code 16) is all or nothing: the devices check "
       "the owner rule and every value before they apply any, so a request refused for one "
-      "register changes nothing, not even the registers before it.\n\n";
+      "register changes nothing, not even the registers before it.\n"
+
+      "- Before any register is looked at (Modbus Application Protocol v1.1b3, section 7): a "
+      "function other than 3, 4, 6 and 16 gets exception 1; a quantity of 0, over 125 for a "
+      "read, over 123 for a write, or a byte count not twice the quantity, exception 3; an "
+      "address + quantity beyond the 65,536 addresses (plantd: its 1,300), exception 2. A "
+      "function code of 0x80 and above gets exception 1 with the code itself as the reply's "
+      "function byte.\n"
+      "- plantsim's ports are gateways: a unit id with no device behind the port gets "
+      "exception 11 (gateway target device failed to respond). A frame whose MBAP length "
+      "disagrees with its function closes the connection (docs/modbus.md).\n\n";
   std::vector<const DeviceMap*> maps = all_maps();
   maps.push_back(&scada_map());
   for (const DeviceMap* m : maps) {

@@ -18,6 +18,7 @@ constexpr double kPu = 0.0001;
 constexpr std::uint16_t kUnitBase = 100, kUnitStride = 8, kMaxUnits = site::kMaxTurbineUnits;
 constexpr std::uint16_t kClassBase = 1200, kClassStride = 8, kClasses = 3;
 constexpr std::uint16_t kAlarmBase = 60, kMaxAlarms = 40;
+constexpr std::uint16_t kServerBase = 1240;  // the SCADA server's own counters
 
 Register in(const char* name, std::uint16_t address, Type type, double scale, const char* unit,
             const char* meaning, std::vector<Bit> bits = {}) {
@@ -115,6 +116,27 @@ DeviceMap scada() {
                kClasses, kClassStride),
       repeated(in("class_pods", kClassBase + 7, Type::kU16, 1, "count", "pods of the class"),
                kClasses, kClassStride),
+      in("scada_clients", kServerBase, Type::kU16, 1, "count", "SCADA connections open now"),
+      in("scada_connections", kServerBase + 1, Type::kU32, 1, "count",
+         "SCADA connections accepted since plantd started"),
+      in("scada_connections_refused", kServerBase + 3, Type::kU32, 1, "count",
+         "connections closed at once: [scada] max_clients_per_address already open from that "
+         "address"),
+      in("scada_connections_evicted", kServerBase + 5, Type::kU32, 1, "count",
+         "connections closed to make room for a new client at [scada] max_clients: each the one "
+         "longest without a whole request"),
+      in("scada_connections_closed_idle", kServerBase + 7, Type::kU32, 1, "count",
+         "connections closed after [scada] idle_timeout_s without a whole request"),
+      in("scada_connections_closed_slow", kServerBase + 9, Type::kU32, 1, "count",
+         "connections closed with a frame unfinished after [scada] frame_timeout_ms, or a "
+         "reply the client did not take"),
+      in("scada_bad_frames", kServerBase + 11, Type::kU32, 1, "count",
+         "malformed frames (protocol id not 0, an MBAP length the function disagrees with): "
+         "each closed its connection"),
+      in("scada_requests_refused", kServerBase + 13, Type::kU32, 1, "count",
+         "requests answered with an exception, reads and writes"),
+      in("scada_accept_errors", kServerBase + 15, Type::kU32, 1, "count",
+         "accepts that failed (out of descriptors, say), each retried after 100 ms"),
       {"import_limit_mw",
        Table::kHolding,
        0,

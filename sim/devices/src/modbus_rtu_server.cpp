@@ -89,8 +89,7 @@ ModbusRtuServer::ModbusRtuServer(DeviceBank& bank, std::mutex& mutex,
   }
   fd_ = modbus_get_socket(ctx_);
   modbus_flush(ctx_);  // nothing sent before we listened is a request to us
-  mapping_ = new_request_mapping();
-  if (!mapping_ || pipe2(wake_, O_CLOEXEC) != 0) {
+  if (pipe2(wake_, O_CLOEXEC) != 0) {
     const std::string why = modbus_strerror(errno);
     release();
     throw std::runtime_error("cannot serve " + device_path + ": " + why);
@@ -118,8 +117,6 @@ void ModbusRtuServer::release() {
     if (fd >= 0) close(fd);
     fd = -1;
   }
-  if (mapping_) modbus_mapping_free(mapping_);
-  mapping_ = nullptr;
   if (ctx_) {
     modbus_close(ctx_);
     modbus_free(ctx_);
@@ -204,17 +201,23 @@ void ModbusRtuServer::handle(const std::uint8_t* frame, int length) {
     ++unanswered_;  // not a device on this line
     return;
   }
-  switch (answer_request(bank_, &mutex_, device, 0, frame, length, length - 1 - kCrcBytes, ctx_,
-                         mapping_)) {
-    case Answer::kSilent:
-      ++unanswered_;
-      break;
-    case Answer::kException:
-      ++exceptions_;
-      break;
-    case Answer::kOk:
-      break;
+  // The PDU decoded and answered by the same code as the TCP servers'; libmodbus
+  // adds the slave id's header and the CRC (modbus_send_raw_request only sends).
+  std::array<std::uint8_t, 1 + hal::pdu::kMaxPduBytes> reply{};
+  reply[0] = frame[0];
+  hal::pdu::Served served;
+  const std::size_t n = hal::pdu::answer(
+      frame + 1, static_cast<std::size_t>(length - 1 - kCrcBytes), hal::pdu::kTableRegisters,
+      [&](const hal::pdu::Request& r, std::uint16_t* words) {
+        return serve_request(bank_, &mutex_, device, 0, r, words);
+      },
+      &reply[1], served);
+  if (served.result == hal::pdu::Result::kSilent) {
+    ++unanswered_;
+    return;
   }
+  if (served.result == hal::pdu::Result::kException) ++exceptions_;
+  modbus_send_raw_request(ctx_, reply.data(), static_cast<int>(n + 1));
 }
 
 }  // namespace sim

@@ -182,6 +182,12 @@ struct Scada {
   std::string bind = "127.0.0.1";
   int port = 1501;  // beside the device ports (1502 on); 502 needs privileges
   int max_clients = 64;
+  // The server's connection rules (docs/configuration.md says why these values):
+  // connections from one IPv4 address, a connection's longest wait for a whole
+  // request, and a frame's longest time from its first byte to its last.
+  int max_clients_per_address = 16;
+  double idle_timeout_s = 60;
+  int frame_timeout_ms = 1000;
   // Client addresses allowed to write: IPv4 addresses or CIDR blocks ("10.1.0.0/16").
   std::vector<std::string> write_allow;
   // At most one accepted write per client per this interval: a stuck HMI button

@@ -1,37 +1,29 @@
-// One Modbus request answered from a DeviceBank: what the TCP and the RTU servers
-// share once each has framed a request and found its device. Function codes 3 and
-// 4 read, 6 and 16 write; any other gets exception 1. libmodbus builds the answer
-// (modbus_reply from the register mapping, or modbus_reply_exception), framed for
-// the context's transport (MBAP header on TCP, slave id and CRC on RTU).
+// One Modbus request served from a DeviceBank: what the TCP and the RTU servers
+// share once each has framed a request, decoded it (hal/modbus_pdu.hpp, which
+// also encodes the answer) and found its device. Function codes 3 and 4 read, 6
+// and 16 write; the bank answers exception 2 for an address that is not one of
+// the device's registers, whatever the address (no table of 256 in between).
 #pragma once
-
-#include <modbus/modbus.h>
 
 #include <cstdint>
 #include <mutex>
 
+#include "hal/modbus_pdu.hpp"
 #include "sim/device_bank.hpp"
 
 namespace sim {
 
-// What a server has seen; `connections` stays 0 on RTU (a serial line has none).
+// What a server has seen; the connection counts stay 0 on RTU (a serial line has
+// none). docs/modbus.md says what each means.
 struct ServerStats {
-  std::uint64_t requests = 0, exceptions = 0, unanswered = 0, bad_frames = 0, connections = 0;
+  std::uint64_t requests = 0, exceptions = 0, unanswered = 0, bad_frames = 0, connections = 0,
+                refused = 0, evicted = 0, closed_idle = 0, closed_slow = 0, accept_errors = 0;
 };
 
-// Registers in each table of a server's mapping: every map's addresses fit below this.
-constexpr int kMappingRegisters = 256;
-
-// A mapping for answer_request: kMappingRegisters holding and input registers.
-modbus_mapping_t* new_request_mapping();
-
-// Answers `adu` (the whole request as libmodbus frames it for `ctx`: header, then
-// `pdu_length` bytes of PDU from the function code on, then on RTU the CRC) for
-// `device` of `bank` from `client` (for the owner rule), through `ctx`. With `mutex`, holds it
-// while the bank is read or written (not while the answer is sent). Returns what the device did:
-// answered, answered with an exception, or kept silent (nothing sent).
-Answer answer_request(DeviceBank& bank, std::mutex* mutex, int device, ClientId client,
-                      const std::uint8_t* adu, int adu_length, int pdu_length, modbus_t* ctx,
-                      modbus_mapping_t* mapping);
+// Serves `request` (decoded) for `device` of `bank` from `client` (for the owner
+// rule): a read fills `words` (request.count of them), a write applies. With
+// `mutex`, holds it while the bank is read or written.
+hal::pdu::Served serve_request(DeviceBank& bank, std::mutex* mutex, int device, ClientId client,
+                               const hal::pdu::Request& request, std::uint16_t* words);
 
 }  // namespace sim

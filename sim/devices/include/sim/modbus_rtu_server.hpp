@@ -12,7 +12,8 @@
 // still opened and configured by libmodbus (modbus_connect); this server reads its
 // file descriptor, ends a frame at the length its function code gives (or, for a
 // code that does not give one, at a silence of max(t3.5, 20 ms)), checks the CRC,
-// and answers with answer_request through the RTU context (libmodbus adds the CRC).
+// and answers with hal/modbus_pdu.hpp and serve_request, sent through the RTU
+// context (libmodbus adds the slave id and the CRC).
 // A bad CRC, a frame cut short or too long: counted, and bytes are dropped until
 // the line falls silent.
 //
@@ -63,7 +64,6 @@ class ModbusRtuServer {
   DeviceBank& bank_;
   std::mutex& mutex_;
   modbus_t* ctx_ = nullptr;
-  modbus_mapping_t* mapping_ = nullptr;
   int fd_ = -1;             // the serial line; libmodbus opened it and closes it
   int wake_[2] = {-1, -1};  // a pipe: a byte written to it stops the thread
   int silence_ms_ = 20;
