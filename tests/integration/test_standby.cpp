@@ -414,8 +414,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "hot standby: node b with another site file (14 turbines, not 15) never takes over from a "
-    "live a, and both raise peer_site_mismatch",
+    "hot standby: node b with another site file (14 turbines, not 15) never takes over, not "
+    "even when a dies, and both raise peer_site_mismatch",
     "[integration][standby][auth]") {
   Bench bench("mismatch", false, 14);
   auto a = bench.plantd("a");
@@ -433,11 +433,17 @@ TEST_CASE(
   CHECK(test::scada_read(scada_b, "alarm_state", alarm) == 1);
   for (double e : read_plant(ctx, bench.site).owner_epoch)
     CHECK(e == 1);
+  // a dies: b, which may hold the wrong file, still does not take over.
+  a->stop(SIGKILL, 10);
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // 20 of b's scans
+  CHECK(test::scada_read(scada_b, "redundancy_role") == 2);
+  CHECK(test::scada_read(scada_b, "alarm_state", alarm) == 1);
+  for (double e : read_plant(ctx, bench.site).owner_epoch)
+    CHECK(e == 1);
   for (modbus_t* c : {ctx, scada_a, scada_b}) {
     modbus_close(c);
     modbus_free(c);
   }
-  REQUIRE(a->stop(SIGTERM, 10) == 0);
   REQUIRE(b->stop(SIGTERM, 10) == 0);
   bench.sim->stop(SIGTERM, 10);
   const std::string a_log = a->log(), b_log = b->log(), sim_log = bench.sim->log();

@@ -62,8 +62,8 @@ const AlarmInfo kCatalogue[kAlarmCount] = {
      "see plantd's log: restore the state file from a backup, free the disk, or initialise "
      "the file on a new installation"},
     {"peer_site_mismatch", P::kHigh, 0, 10,
-     "the hot-standby peer is alive but runs another site model (its site fingerprint "
-     "differs): neither node takes over from the other while both are heard",
+     "the hot-standby peer runs another site model (its site fingerprint differs): this "
+     "node will not take over, not even when the peer falls silent",
      "see plantd's log for both models; make the two site files the same and restart the "
      "standby (docs/operations.md)"},
     {"event_journal_failed", P::kHigh, 0, 60,

@@ -32,12 +32,10 @@ RoleDecision RedundancyRole::scan(const PeerBeat* beat, bool fenced, std::uint16
   latest_seen_ = later(device_epoch, latest_seen_);
   scans_since_active_ = bump(scans_since_active_);
   scans_since_any_ = bump(scans_since_any_);
-  scans_since_mismatch_ = bump(scans_since_mismatch_);
   if (beat) {
     scans_since_any_ = 0;
-    if (!beat->same_site) {
-      scans_since_mismatch_ = 0;
-    } else {
+    mismatch_ = !beat->same_site;
+    if (beat->same_site) {
       latest_seen_ = later(beat->epoch, latest_seen_);
       if (beat->role == Role::kActive) {
         scans_since_active_ = 0;
@@ -45,7 +43,7 @@ RoleDecision RedundancyRole::scan(const PeerBeat* beat, bool fenced, std::uint16
       }
     }
   }
-  const bool mismatch = scans_since_mismatch_ < loss_scans_;
+  const bool mismatch = mismatch_;
   if (role_ == Role::kActive) {
     const bool outranked = beat && beat->same_site && beat->role == Role::kActive &&
                            hal::regs::epoch_after(beat->epoch, epoch_);

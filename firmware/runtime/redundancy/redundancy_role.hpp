@@ -15,10 +15,13 @@
 //   claimed the devices (an engineer, say), it does not fight them.
 // - A peer whose heartbeat is authentic but carries another site fingerprint
 //   (another site model: a different file) has no say: its epoch does not
-//   outrank, and while it is heard (within `loss_scans`) this node never takes
-//   over, whatever role the peer claims. An active node that hears it stays
-//   active. Only silence (no authentic heartbeat at all) lets a standby take
-//   over. Either way `peer_mismatch` is reported, for the alarm.
+//   outrank, and from the first such heartbeat this node never takes over,
+//   whatever role the peer claims, and not on the peer's silence either: one of
+//   the two site files is wrong, and this node may hold the wrong one (a map
+//   shifted by one unit, say). Only a heartbeat with this node's fingerprint, or
+//   a restart (the operator has put the files right), lifts that. An active node
+//   that hears such a peer stays active. Either way `peer_mismatch` is reported,
+//   for the alarm.
 #pragma once
 
 #include <cstdint>
@@ -36,11 +39,12 @@ struct PeerBeat {
 
 struct RoleDecision {
   Role role = Role::kStandby;
-  std::uint16_t epoch = 0;     // the epoch this node writes with; 0 when standby
-  bool took_over = false;      // this scan: claim the devices, restart the controller
-  bool demoted = false;        // this scan: stop writing
-  int silent_scans = 0;        // scans without a heartbeat from an active peer
-  bool peer_mismatch = false;  // a peer with another site fingerprint heard lately
+  std::uint16_t epoch = 0;  // the epoch this node writes with; 0 when standby
+  bool took_over = false;   // this scan: claim the devices, restart the controller
+  bool demoted = false;     // this scan: stop writing
+  int silent_scans = 0;     // scans without a heartbeat from an active peer
+  bool peer_mismatch =
+      false;  // a peer with another site fingerprint heard, none with this one since
 };
 
 class RedundancyRole {
@@ -63,8 +67,9 @@ class RedundancyRole {
   int loss_scans_;
   Role role_ = Role::kStandby;
   std::uint16_t epoch_ = 0, latest_seen_ = 0;
-  int scans_since_active_ = 0, scans_since_any_ = 1 << 20, scans_since_mismatch_ = 1 << 20;
+  int scans_since_active_ = 0, scans_since_any_ = 1 << 20;
   bool hold_after_fence_ = false;
+  bool mismatch_ = false;  // the last authentic heartbeat carried another site fingerprint
 };
 
 }  // namespace runtime

@@ -103,15 +103,15 @@ void StandbyNode::log_mismatch(bool same_site, const RoleDecision& d) {
     spdlog::error(
         "plantd: the peer runs another site model: its site fingerprint {} (site {}, {} units, "
         "{} pods) is not this node's {} (site {}, {} units, {} pods). This node will not take "
-        "over from it while it is heard (alarm peer_site_mismatch); make the two site files "
-        "the same",
+        "over, not even when the peer falls silent, until it hears a peer with its own site "
+        "model (alarm peer_site_mismatch); make the two site files the same and restart the "
+        "node that had the wrong one",
         p.fingerprint, p.name, p.units, p.pods, link_.fingerprint(), site_.name,
         site_.turbine_count(), site_.pod_count());
   }
   if (!d.peer_mismatch && mismatch_logged_) {
     mismatch_logged_ = false;
-    spdlog::info("plantd: no peer with another site model heard for {} scans",
-                 site_.redundancy.loss_scans);
+    spdlog::info("plantd: the peer's site model is this node's again");
   }
 }
 
