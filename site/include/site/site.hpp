@@ -229,6 +229,7 @@ struct ControllerSettings {
   double meter_tolerance_mw = 5;    // meter vs balance estimate before the meter is suspect
   double frozen_meter_s = 5;        // a reading unchanged this long while load moves is frozen
   double critical_lost_s = 1;       // critical measurements bad this long: fail-safe
+  double adopt_wait_s = 10;  // at start-up, with the POI good, wait this long for every unit
 };
 
 struct Site {
