@@ -151,6 +151,11 @@ struct Modbus {
   // behind one port at a 20 ms scan, the latest scan end fell from 34 to 19 ms
   // with 4 connections (docs/performance.md).
   int connections_per_endpoint = 4;
+  // The scan takes what the reads have brought in by this share of the scan
+  // period and goes on; a device that has not answered by then is stale this scan
+  // and polled apart from the scan, on a connection of its own, until it is in
+  // time again (docs/modbus.md).
+  double read_deadline_fraction = 0.5;
   // What the controller configures on every pod gateway at start-up: the cap it
   // falls to when the controller's heartbeat has stopped this long. 5 s outlasts
   // one reconnection (first back-off 2 s, heartbeat every 1 s). The safe cap, of
