@@ -62,28 +62,20 @@ void ModbusIo::Impl::do_read(Connection& c, Device& d, double now_s) {
     }
     return ETIMEDOUT;
   };
-  int rc =
-      attempt([&] { return modbus_read_input_registers(c.ctx, 0, d.input_words, d.input.data()); });
-  if (rc == -1) {
-    if (!gone) show_lost(d);
+  // True when answered; otherwise the device is lost, backed off, or apart.
+  auto answered = [&](int rc) {
+    if (rc == -1 && !gone) show_lost(d);
+    if (rc > 0) device_failed(d, now_s, rc == ETIMEDOUT ? "no answer" : modbus_strerror(rc));
+    return rc == 0;
+  };
+  if (!answered(attempt(
+          [&] { return modbus_read_input_registers(c.ctx, 0, d.input_words, d.input.data()); })))
     return;
-  }
-  if (rc != 0) {
-    device_failed(d, now_s, rc == ETIMEDOUT ? "no answer" : modbus_strerror(rc));
-    return;
-  }
   const bool periodic = now_s >= d.next_holding_read_s;
   if (d.verify || periodic) {
-    rc =
-        attempt([&] { return modbus_read_registers(c.ctx, 0, d.holding_words, d.holding.data()); });
-    if (rc == -1) {
-      if (!gone) show_lost(d);
+    if (!answered(attempt(
+            [&] { return modbus_read_registers(c.ctx, 0, d.holding_words, d.holding.data()); })))
       return;
-    }
-    if (rc != 0) {
-      device_failed(d, now_s, rc == ETIMEDOUT ? "no answer" : modbus_strerror(rc));
-      return;
-    }
     if (periodic) d.next_holding_read_s = now_s + kHoldingReadbackS;
     d.verify = false;
     check_owner(d);

@@ -32,37 +32,59 @@ site::Site preset_100k() {
   return *r.site;
 }
 
+// plantsim's server on its own thread, and the plant stepped on another under the
+// plant mutex, as plantsim runs them.
+struct ServedPlant {
+  explicit ServedPlant(const site::Site& s) : plant(s, sim::PlantOptions{0.01, 1}), bank(plant) {
+    for (int attempt = 0; !server && attempt < 10; ++attempt) {
+      port = proc::free_port();
+      try {
+        server =
+            std::make_unique<sim::ModbusTcpServer>(io, bank, s, "127.0.0.1", port, &plant_mutex);
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  void start() {
+    server_thread = std::thread([this] { io.run(); });
+    plant_thread = std::thread([this] {
+      while (!stop) {
+        {
+          const std::lock_guard<std::mutex> lock(plant_mutex);
+          plant.step();
+          bank.tick();
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+  }
+  void finish() {
+    stop = true;
+    plant_thread.join();
+    io.stop();
+    server_thread.join();
+  }
+
+  sim::Plant plant;
+  sim::DeviceBank bank;
+  std::mutex plant_mutex;
+  asio::io_context io;
+  std::unique_ptr<sim::ModbusTcpServer> server;
+  int port = 0;
+  std::atomic<bool> stop{false};
+  std::thread server_thread, plant_thread;
+};
+
 }  // namespace
 
 TEST_CASE("two backends' worker pools against plantsim's server and a stepping plant",
           "[threads]") {
   const site::Site s = preset_100k();
-  sim::Plant plant(s, sim::PlantOptions{0.01, 1});
-  sim::DeviceBank bank(plant);
-  std::mutex plant_mutex;
-  asio::io_context io;
-  std::unique_ptr<sim::ModbusTcpServer> server;
-  int port = 0;
-  for (int attempt = 0; !server && attempt < 10; ++attempt) {
-    port = proc::free_port();
-    try {
-      server = std::make_unique<sim::ModbusTcpServer>(io, bank, s, "127.0.0.1", port, &plant_mutex);
-    } catch (const std::exception&) {
-    }
-  }
-  REQUIRE(server);
-  std::thread server_thread([&io] { io.run(); });
-  std::atomic<bool> stop{false};
-  std::thread plant_thread([&] {
-    while (!stop) {
-      {
-        const std::lock_guard<std::mutex> lock(plant_mutex);
-        plant.step();
-        bank.tick();
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  });
+  ServedPlant served(s);
+  REQUIRE(served.server);
+  served.start();
+  sim::DeviceBank& bank = served.bank;
+  const int port = served.port;
 
   hal::ModbusIoOptions options;
   options.base_port = port;
@@ -92,10 +114,7 @@ TEST_CASE("two backends' worker pools against plantsim's server and a stepping p
   CHECK(a.counters().timeouts == 0);
   CHECK(b.counters().timeouts == 0);
   CHECK(good_polls == 60);
-  stop = true;
-  plant_thread.join();
-  io.stop();
-  server_thread.join();
+  served.finish();
   // Every device ended owned by node b's epoch.
   for (int d = 0; d < bank.size(); ++d) {
     const hal::regs::Register& r = *hal::regs::device_map(bank.device(d).kind).find("owner_epoch");
@@ -108,38 +127,16 @@ TEST_CASE("two backends' worker pools against plantsim's server and a stepping p
 TEST_CASE("a backend with a read deadline: a slow and a silent pod polled apart, writes queued",
           "[threads]") {
   const site::Site s = preset_100k();
-  sim::Plant plant(s, sim::PlantOptions{0.01, 1});
-  sim::DeviceBank bank(plant);
-  std::mutex plant_mutex;
-  asio::io_context io;
-  std::unique_ptr<sim::ModbusTcpServer> server;
-  int port = 0;
-  for (int attempt = 0; !server && attempt < 10; ++attempt) {
-    port = proc::free_port();
-    try {
-      server = std::make_unique<sim::ModbusTcpServer>(io, bank, s, "127.0.0.1", port, &plant_mutex);
-    } catch (const std::exception&) {
-    }
-  }
-  REQUIRE(server);
+  ServedPlant served(s);
+  REQUIRE(served.server);
   {
     // Pods 3 and 7 share the POI's connection (device n goes to connection n mod 4).
-    const std::lock_guard<std::mutex> lock(plant_mutex);
+    sim::Plant& plant = served.plant;
     plant.device_slow(plant.measurements().pod_device(3), 0.6, 1e6);
     plant.device_silent(plant.measurements().pod_device(7), 1e6);
   }
-  std::thread server_thread([&io] { io.run(); });
-  std::atomic<bool> stop{false};
-  std::thread plant_thread([&] {
-    while (!stop) {
-      {
-        const std::lock_guard<std::mutex> lock(plant_mutex);
-        plant.step();
-        bank.tick();
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  });
+  served.start();
+  const int port = served.port;
 
   hal::ModbusIoOptions options;
   options.base_port = port;
@@ -170,8 +167,5 @@ TEST_CASE("a backend with a read deadline: a slow and a silent pod polled apart,
     CHECK(node.describe_last_read().find("connections read for") == 0);
   }  // the workers stop mid-pass
   CHECK(stale_or_lost > 0);
-  stop = true;
-  plant_thread.join();
-  io.stop();
-  server_thread.join();
+  served.finish();
 }
