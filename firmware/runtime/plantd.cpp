@@ -252,6 +252,8 @@ int run_modbus(const Options& o, Service& service) {
   mo.base_port = o.port > 0 ? o.port : site.modbus.base_port;
   mo.response_timeout_s = site.modbus.response_timeout_ms / 1000.0;
   mo.connections_per_endpoint = site.modbus.connections_per_endpoint;
+  mo.read_deadline_s =
+      site.modbus.read_deadline_fraction * site.controller.scan_period_s / o.speed;
   hal::ModbusIo io(site, mo);
   spdlog::info("plantd: site {}: Modbus devices at {} from port {}, scan {} ms{}", site.name,
                mo.host, mo.base_port, site.controller.scan_period_s * 1000,
@@ -269,8 +271,8 @@ int run_modbus(const Options& o, Service& service) {
   service.scada_port = scada_port(o, site);
   const int rc = scan_loop(site, backend, o.duration_s, o.status_every_s, service);
   const hal::ModbusIo::Counters c = io.counters();
-  spdlog::info("plantd: {} requests, {} timeouts, {} exceptions, {} connects", c.requests,
-               c.timeouts, c.exceptions, c.reconnects);
+  spdlog::info("plantd: {} requests, {} timeouts, {} exceptions, {} connects, {} late", c.requests,
+               c.timeouts, c.exceptions, c.reconnects, c.late);
   return rc;
 }
 

@@ -3,7 +3,12 @@
 //
 // One worker thread and one libmodbus context per connection, a TCP endpoint or
 // a serial line (a context is not thread-safe), so devices behind different ports
-// and lines are polled concurrently and a slow one stalls only its own connection. Per request: an
+// and lines are polled concurrently and a slow one stalls only its own connection.
+// With a read deadline, the scan waits for the reads no longer than that: what
+// has not come in by then is stale this scan and shown to the next one, and a
+// TCP device that did not answer in time is polled apart, on its endpoint's
+// extra connection, until it answers in time again. Writes are queued to the
+// workers; the scan does not wait for them. Per request: an
 // explicit response timeout and bounded retries; after a device fails to answer it is skipped for a
 // back-off that doubles (2 s, 4 s, ... at most 300 s; OpenEMS's rule, BRIEF §5)
 // and reported as comms lost; a lost connection is re-opened with the same
@@ -37,6 +42,8 @@ struct ModbusIoOptions {
   double backoff_first_s = 2.0;
   double backoff_max_s = 300.0;
   double heartbeat_period_s = 1.0;  // controller heartbeat writes to each device
+  // How long read() waits for the devices, in wall time; 0: for every answer.
+  double read_deadline_s = 0;
 };
 
 class ModbusIo final : public PlantIo {
@@ -52,7 +59,7 @@ class ModbusIo final : public PlantIo {
   void set_owner_epoch(std::uint16_t epoch) override;
   bool fenced() const override;
   std::uint16_t highest_owner_epoch() const override;
-  // Every connection's last read phase, and the slowest one's longest request.
+  // Every connection's last read pass, and the slowest one's longest request.
   std::string describe_last_read() const override;
 
   // Fault lines since the last call to clear_faults() (start and end of each fault).
@@ -62,9 +69,10 @@ class ModbusIo final : public PlantIo {
   struct Counters {
     // timeouts: no answer in time, or on a serial line a garbled answer
     std::uint64_t requests = 0, timeouts = 0, exceptions = 0, reconnects = 0;
+    std::uint64_t late = 0;  // no answer within the read deadline: the device went apart
   };
   Counters counters() const;
-  std::size_t connection_count() const;
+  std::size_t connection_count() const;  // the home connections, not those apart
 
  private:
   struct Impl;

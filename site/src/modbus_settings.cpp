@@ -141,6 +141,7 @@ void read_modbus(TomlReader& root, Site& s) {
                  "; base_port must be at most " +
                  std::to_string(kMaxPort - (last_port - m.base_port)));
   t->integer("response_timeout_ms", m.response_timeout_ms, Range::closed(1, 60000));
+  t->number("read_deadline_fraction", m.read_deadline_fraction, Range::closed(0.05, 0.9));
   t->integer("connections_per_endpoint", m.connections_per_endpoint, Range::closed(1, 16));
   t->number("pod_heartbeat_timeout_s", m.pod_heartbeat_timeout_s, Range::closed(0, 65535));
   if (t->has("pod_safe_cap_pu") &&

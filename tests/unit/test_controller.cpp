@@ -166,3 +166,74 @@ TEST_CASE("the controller's step is deterministic", "[controller]") {
   };
   CHECK(run() == run());
 }
+
+namespace {
+
+// Every command this scan that would change the plant: starts, stops, resets, the
+// breaker, a cap or a turbine setpoint.
+int plant_commands(const test::ClosedLoop& loop) {
+  int n = loop.commands.breaker != hal::BreakerCommand::kNone ? 1 : 0;
+  for (const hal::TurbineOutputs& t : loop.commands.turbines)
+    n += (t.command != hal::TurbineCommand::kNone ? 1 : 0) + (t.setpoint_mw > 0 ? 1 : 0);
+  for (const hal::PodOutputs& p : loop.commands.pods)
+    n += p.cap_mw > 0 ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "with the POI meter silent at start-up the controller adopts no mode and commands "
+    "nothing; it goes fail-safe as before and adopts the plant when the meter answers",
+    "[controller][adopt]") {
+  site::Site s = preset_100k();
+  test::ClosedLoop loop(s);
+  for (int u = 0; u < 3; ++u)
+    loop.plant.set_turbine_online(u, 12.0);
+  loop.plant.device_silent(loop.plant.measurements().poi_device(), 4);
+  loop.plant.run_for(0.5);
+  REQUIRE_FALSE(loop.plant.state().islanded);  // the truth: grid-connected
+  int commanded = 0;
+  for (int scan = 0; scan < 30; ++scan) {  // 3 s of the meter silent
+    loop.scan();
+    commanded += plant_commands(loop);
+    CHECK(loop.controller.status().mode != fw::Mode::kIslanded);
+  }
+  CHECK(commanded == 0);
+  CHECK(loop.controller.status().mode == fw::Mode::kFailSafe);  // after critical_lost_s
+  for (int u = 0; u < s.turbine_count(); ++u) {
+    CHECK(loop.controller.starts_used(u) == 0);
+    CHECK(loop.controller.stops_used(u) == 0);
+  }
+  loop.run_for(8);  // the meter answers at 4.5 s; 5 s good, and the plant is adopted
+  CHECK(loop.controller.status().mode == fw::Mode::kTurbineAssist);
+  for (int u = 0; u < 3; ++u)
+    CHECK(loop.controller.unit(u).state() == fw::UnitState::kOnline);
+  for (int u = 0; u < s.turbine_count(); ++u)
+    CHECK(loop.controller.starts_used(u) == 0);
+}
+
+TEST_CASE(
+    "a turbine silent at start-up holds adoption for adopt_wait_s; then it is adopted "
+    "locked out and the others as found",
+    "[controller][adopt]") {
+  site::Site s = preset_100k();
+  s.controller.adopt_wait_s = 2;
+  test::ClosedLoop loop(s);
+  for (int u = 0; u < 3; ++u)
+    loop.plant.set_turbine_online(u, 12.0);
+  loop.plant.device_silent(loop.plant.measurements().turbine_device(1), 60);
+  loop.plant.run_for(0.5);
+  int commanded = 0;
+  for (int scan = 0; scan < 15; ++scan) {
+    loop.scan();
+    commanded += plant_commands(loop);
+  }
+  CHECK(commanded == 0);
+  CHECK(loop.controller.status().mode == fw::Mode::kInit);  // the POI is good: no fail-safe
+  loop.run_for(1);
+  CHECK(loop.controller.status().mode != fw::Mode::kInit);
+  CHECK(loop.controller.unit(0).state() == fw::UnitState::kOnline);
+  CHECK(loop.controller.unit(1).state() == fw::UnitState::kLockout);
+  CHECK(loop.controller.unit(2).state() == fw::UnitState::kOnline);
+}

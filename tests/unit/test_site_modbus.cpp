@@ -144,6 +144,24 @@ TEST_CASE("a safe cap the gateways would refuse is an error", "[site][modbus]") 
   CHECK_THAT(e[0].message, Catch::Contains("min_cap_w_per_gpu (0.4 of compute)"));
 }
 
+TEST_CASE("the read deadline is a share of the scan period, checked", "[site][modbus]") {
+  const auto ok = site::load_site_string(
+      test::island_site_toml(2, "droop", "[modbus]\nread_deadline_fraction = 0.3\n"), "x.toml");
+  REQUIRE(ok.site);
+  CHECK(ok.site->modbus.read_deadline_fraction == 0.3);
+  for (const char* bad : {"0", "0.95", "-1"}) {
+    const auto e =
+        site::load_site_string(
+            test::island_site_toml(2, "droop",
+                                   std::string("[modbus]\nread_deadline_fraction = ") + bad + "\n"),
+            "x.toml")
+            .errors;
+    INFO(bad);
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].key == "modbus.read_deadline_fraction");
+  }
+}
+
 TEST_CASE("[scada] and [alarms] are read and checked, each problem at its line", "[site][scada]") {
   const site::Site ok = test::load(test::island_site_toml(
       2, "droop",

@@ -177,9 +177,40 @@ void Controller::Impl::estimate(const hal::ProcessImage& img) {
 
 // --- adoption: the plant as found ---------------------------------------------
 
+// Missing data is never read as a state of the plant: the mode is adopted only
+// from good POI breaker and grid readings, and only once every unit's status is
+// good, or adopt_wait_s has passed with the POI good (a unit still silent then is
+// adopted locked out: never started nor stopped until the operator resets it).
+bool Controller::Impl::try_adopt(const hal::ProcessImage& img, hal::Commands& out) {
+  bool units_known = true;
+  for (const UnitView& v : units)
+    units_known &= v.comms_ok;
+  if (!est.poi_ok) held_since_s = -1;  // the wait for the units runs with the POI good
+  if (est.poi_ok && held_since_s < 0) held_since_s = now;
+  const bool waited = held_since_s >= 0 && now - held_since_s >= cfg.adopt_wait_s;
+  if (!est.poi_ok || (!units_known && !waited)) {
+    if (!holding_noted) {
+      holding_noted = true;
+      log.note(now, -1,
+               !est.poi_ok ? "plant not known (no good POI breaker reading): holding"
+                           : "plant not known (a turbine without a good status): holding");
+    }
+    return false;
+  }
+  adopt(img, out);
+  held_since_s = -1;
+  holding_noted = false;
+  return true;
+}
+
 void Controller::Impl::adopt(const hal::ProcessImage& img, hal::Commands& out) {
   for (size_t u = 0; u < units.size(); ++u) {
     const int unit = static_cast<int>(u);
+    if (!units[u].comms_ok) {
+      machines[u].process(UnitEvent::kAdoptLockout, now, "not answering when adopted");
+      out.turbines[u].setpoint_mw = 0;
+      continue;
+    }
     switch (units[u].status) {
       case hal::TurbineStatus::kOnline:
       case hal::TurbineStatus::kLoading:
@@ -280,8 +311,10 @@ void Controller::Impl::supervise(const OperatorInputs& op) {
   }
   if (failsafe && critical_good_since_s >= 0 && now - critical_good_since_s >= 5.0) {
     failsafe = false;
-    if (supervisor.process(SupervisorEvent::kCriticalRestored, now, "measurements back for 5 s"))
+    if (supervisor.process(SupervisorEvent::kCriticalRestored, now, "measurements back for 5 s")) {
       adopted = false;  // re-adopt the plant as found
+      held_since_s = -1;
+    }
   }
   if (supervisor.mode() == Mode::kInit) adopted = false;
   if (!est.poi_ok) return;

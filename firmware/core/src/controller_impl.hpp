@@ -63,6 +63,7 @@ struct Controller::Impl {
   void resynchronise(hal::Commands& out);
   void precompute_contingencies();
   void write_caps(hal::Commands& out);
+  bool try_adopt(const hal::ProcessImage& img, hal::Commands& out);
   void account_permit();
   void evaluate_alarms(const OperatorInputs& op);
 
@@ -97,6 +98,8 @@ struct Controller::Impl {
   double now = 0, dt = 0;
   double import_limit_mw = 0;  // this scan's: the contract or the operator's lower limit
   bool adopted = false;
+  double held_since_s = -1;  // in Init, not adopted: holding since (-1: not holding)
+  bool holding_noted = false;
   double it_compute_mw = 0;
   double site_full_mw = 0;  // facility power with every pod computing
   double overhead_pu = 0;   // facility power per MW of IT, less one (at once: conversion)

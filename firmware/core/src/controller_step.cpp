@@ -61,13 +61,15 @@ void Controller::step(const hal::ProcessImage& image, const OperatorInputs& op, 
 
   c.estimate(image);
   c.supervise(op);
-  if (!c.adopted && c.supervisor.mode() == Mode::kInit) c.adopt(image, out);
+  // Not adopted: the plant is not known, so nothing is commanded (no starts, no
+  // stops, no breaker, caps left as found) until it is.
+  const bool held = !c.adopted && c.supervisor.mode() == Mode::kInit && !c.try_adopt(image, out);
   c.track_units();
   c.detect_contingencies();
   c.frequency_stages();
   c.resynchronise(out);
   const Mode mode = c.supervisor.mode();
-  if (mode == Mode::kFailSafe) {
+  if (mode == Mode::kFailSafe || held) {
     // Measurements lost: hold the units and the caps as they are; the battery
     // stops, since nothing it could follow is known.
     out.battery_setpoint_mw = 0;
@@ -89,7 +91,7 @@ void Controller::step(const hal::ProcessImage& image, const OperatorInputs& op, 
   // released through the normal restoration when lowered.
   if (op.manual_shed_mw > c.shed.target_mw())
     c.shed.set_target_mw(std::min(op.manual_shed_mw, c.shed.sheddable_mw()));
-  c.write_caps(out);
+  if (c.adopted) c.write_caps(out);  // never adopted: the caps are left as found
   c.account_permit();
   c.evaluate_alarms(op);
   c.end_scan();

@@ -165,6 +165,11 @@ struct Modbus {
   // behind one port at a 20 ms scan, the latest scan end fell from 34 to 19 ms
   // with 4 connections (docs/performance.md).
   int connections_per_endpoint = 4;
+  // The scan takes what the reads have brought in by this share of the scan
+  // period and goes on; a device that has not answered by then is stale this scan
+  // and polled apart from the scan, on a connection of its own, until it is in
+  // time again (docs/modbus.md).
+  double read_deadline_fraction = 0.5;
   // What the controller configures on every pod gateway at start-up: the cap it
   // falls to when the controller's heartbeat has stopped this long. 5 s outlasts
   // one reconnection (first back-off 2 s, heartbeat every 1 s). The safe cap, of
@@ -252,6 +257,7 @@ struct ControllerSettings {
   double meter_tolerance_mw = 5;    // meter vs balance estimate before the meter is suspect
   double frozen_meter_s = 5;        // a reading unchanged this long while load moves is frozen
   double critical_lost_s = 1;       // critical measurements bad this long: fail-safe
+  double adopt_wait_s = 10;  // at start-up, with the POI good, wait this long for every unit
 };
 
 struct Site {
