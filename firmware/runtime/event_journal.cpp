@@ -24,10 +24,19 @@ std::string quote(std::string_view s) {
 }
 }  // namespace
 
+namespace {
+// The refusals file is made only once the audit trail has opened: a bad
+// --event-log leaves nothing behind.
+const std::string& opened_first(const JournalFile& audit, const std::string& refusal_path) {
+  if (!audit.healthy()) throw std::runtime_error(audit.error());
+  return refusal_path;
+}
+}  // namespace
+
 EventJournal::EventJournal(const std::string& path, const std::string& refusal_path,
                            std::size_t max_bytes, std::size_t max_files)
-    : audit_(path, max_bytes, max_files), refusals_(refusal_path, max_bytes, max_files) {
-  if (!audit_.healthy()) throw std::runtime_error(audit_.error());
+    : audit_(path, max_bytes, max_files),
+      refusals_(opened_first(audit_, refusal_path), max_bytes, max_files) {
   if (!refusals_.healthy()) throw std::runtime_error(refusals_.error());
   line_.reserve(512);
 }

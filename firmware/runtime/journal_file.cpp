@@ -42,8 +42,16 @@ bool JournalFile::fail(const std::string& what) {
 
 bool JournalFile::open(bool truncate) {
   if (fd_ >= 0) ::close(fd_);
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0),
+  // O_NONBLOCK: a FIFO with no reader fails at once (ENXIO) instead of hanging
+  // plantd; one with a reader is refused below, as is anything but a file or a
+  // character device (/dev/null).
+  fd_ = ::open(path_.c_str(),
+               O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK | (truncate ? O_TRUNC : 0),
                0644);
+  if (fd_ < 0 && errno == ENXIO) {
+    error_ = "cannot open " + path_ + ": a FIFO, not a regular file";
+    return false;
+  }
   if (fd_ < 0 && errno == ENOENT) {
     // Never created: a typo in --event-log must not make a tree where no one looks.
     const std::size_t slash = path_.rfind('/');
@@ -53,9 +61,16 @@ bool JournalFile::open(bool truncate) {
     return false;
   }
   if (fd_ < 0) return fail("cannot open " + path_);
-  if (truncate) cut_short_ = false;
   struct stat st {};
-  size_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0;
+  if (::fstat(fd_, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))) {
+    ::close(fd_);
+    fd_ = -1;
+    error_ = "cannot open " + path_ + ": not a regular file";
+    return false;
+  }
+  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);  // a file's writes whole again
+  if (truncate) cut_short_ = false;
+  size_ = S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0;
   return true;
 }
 

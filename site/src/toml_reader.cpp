@@ -99,8 +99,65 @@ std::optional<std::string> read_text_file(const std::string& path, const InputFi
   return std::move(in.text);
 }
 
+namespace {
+
+// toml++ nests arrays and inline tables at most 256 deep, but builds a dotted key
+// (a.b.c = 1, [a.b.c]) by recursion with no limit: some 32,000 levels overflow the
+// stack in a 64 kB file. Before the parser sees it, the text is scanned for a key
+// of more than kMaxKeyDepth parts (ours use 3); 0 when there is none, else its line.
+constexpr int kMaxKeyDepth = 64;
+
+int line_of_deep_key(std::string_view text) {
+  enum class Ctx : char { kArray, kTable };
+  std::vector<Ctx> nest;   // arrays and inline tables open in a value
+  bool key = true;         // reading a key (a line's start, a header, after { or ,)
+  int dots = 0, line = 1;  // the dots of the key being read
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      if (nest.empty()) key = true, dots = 0;
+      continue;
+    }
+    if (c == '#') {  // a comment, to the end of the line
+      while (i + 1 < text.size() && text[i + 1] != '\n')
+        ++i;
+      continue;
+    }
+    if (c == '"' || c == '\'') {  // a string: its dots are not a key's
+      const bool multi = text.substr(i, 3) == std::string(3, c);
+      const std::string_view end = multi ? text.substr(i, 3) : text.substr(i, 1);
+      for (i += end.size(); i < text.size() && text.substr(i, end.size()) != end; ++i) {
+        if (text[i] == '\n') ++line;
+        if (c == '"' && text[i] == '\\') ++i;  // an escape in a basic string
+      }
+      i += end.size() - 1;
+      continue;
+    }
+    if (key) {
+      if (c == '.' && ++dots >= kMaxKeyDepth) return line;
+      if (c == '=') key = false;
+      if (c == ']') key = false, dots = 0;  // a table header's end
+      continue;
+    }
+    if (c == '[') nest.push_back(Ctx::kArray);
+    if (c == '{') nest.push_back(Ctx::kTable), key = true, dots = 0;
+    if ((c == ']' || c == '}') && !nest.empty()) nest.pop_back();
+    if (c == ',' && !nest.empty() && nest.back() == Ctx::kTable) key = true, dots = 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
 std::optional<toml::table> parse_toml(std::string_view text, const std::string& file,
                                       Diagnostics& errors) {
+  if (const int line = line_of_deep_key(text); line > 0) {
+    errors.push_back({file, line, 0, "",
+                      "a key of more than " + std::to_string(kMaxKeyDepth) +
+                          " dotted parts: nothing in these files nests so deep"});
+    return std::nullopt;
+  }
 #if TOML_EXCEPTIONS
   try {
     return toml::parse(text, std::string_view(file));

@@ -1,6 +1,7 @@
 // Every file and number from outside is validated (issue 13), checked on the real
 // binaries: the exit code and the message. Each command runs under timeout(1), so
 // a read that blocks on a FIFO fails the test (exit 124) instead of hanging it.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
@@ -100,6 +101,34 @@ TEST_CASE("--event-log in a directory that does not exist is refused, and none i
   CHECK(r.status == 1);
   CHECK(has(r, "the directory " + missing + " does not exist"));
   CHECK_FALSE(std::filesystem::exists(d.path + "/no-such-dir"));
+}
+
+// A FIFO as a journal would hang plantd at its open (no reader) or feed whoever
+// reads it; a directory is no file either, and a refused --event-log leaves no
+// refusals file behind. Each within `run`'s time bound, never a hang.
+TEST_CASE("--event-log or --refusal-log that is no regular file is refused at once",
+          "[integration][inputs]") {
+  TempDir d;
+  const std::string fifo = d.path + "/fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const std::string plantd = std::string(PLANTD_PATH) + " --sim --config " + kSite;
+  Run r = run(plantd + " --event-log " + fifo + " --duration-s 0.2");
+  CHECK(r.status == 1);
+  CHECK(has(r, "a FIFO, not a regular file"));
+  r = run(plantd + " --event-log " + d.path + "/events.jsonl --refusal-log " + fifo +
+          " --duration-s 0.2");
+  CHECK(r.status == 1);
+  CHECK(has(r, "a FIFO, not a regular file"));
+  // With a reader on the FIFO: opened, then refused all the same.
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  REQUIRE(reader >= 0);
+  r = run(plantd + " --event-log " + fifo + " --duration-s 0.2");
+  ::close(reader);
+  CHECK(r.status == 1);
+  CHECK(has(r, "not a regular file"));
+  r = run(plantd + " --event-log " + d.path + " --duration-s 0.2");  // a directory
+  CHECK(r.status == 1);
+  CHECK_FALSE(std::filesystem::exists(d.path + ".refusals"));
 }
 
 TEST_CASE("a write error on an output file fails the run with a message", "[integration][inputs]") {

@@ -398,3 +398,73 @@ TEST_CASE(
   CHECK(scada_read(p.port, "scada_clients") <= 64);
   REQUIRE(p.process.stop(SIGTERM, 10) == 0);
 }
+
+// Eviction is by share: with max_clients taken by a client that opens many
+// connections from a few addresses and reopens each one the moment it is closed,
+// a SCADA master polling once a second on one connection keeps its place; and
+// the log grows by at most 60 refusal lines a minute however many addresses take
+// part, with one summary line (docs/operations.md).
+TEST_CASE(
+    "a master polling once a second keeps its connection against a churning flood, and "
+    "the log stays bounded",
+    "[integration][scada][hardening][eviction]") {
+  Plantd p("evict", "");  // 64 clients, 16 per address
+  std::atomic<bool> stop{false};
+  std::atomic<long> opened{0};
+  // 70 connections from 10 addresses (7 each, under the per-address limit), each
+  // polling every 100 ms and reopened at once when closed.
+  std::thread churn([&] {
+    std::vector<std::unique_ptr<RawClient>> held(70);
+    const Bytes read = mbap(1, pdu5(4, 0, 10));
+    while (!stop) {
+      for (std::size_t i = 0; i < held.size(); ++i) {
+        if (!held[i] || held[i]->closed_by_server()) {
+          held[i] = std::make_unique<RawClient>(p.port, "127.0.5." + std::to_string(2 + i % 10));
+          ++opened;
+        }
+        Bytes reply;
+        if (held[i]->send(read)) held[i]->receive(reply, 50);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  // And one bad frame from each of 2,000 addresses, for the log.
+  std::thread spray([&] {
+    for (int n = 0; n < 2000 && !stop; ++n) {
+      RawClient c(p.port,
+                  "127.0." + std::to_string(10 + n / 250) + "." + std::to_string(2 + n % 250));
+      c.send(mbap(1, pdu5(3, 0, 1), 2));  // MBAP length 2: closed
+      Bytes reply;
+      c.receive(reply, 100);
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  RawClient master(p.port, "127.0.0.1");
+  REQUIRE(master.ok());
+  int polls = 0, lost = 0;
+  for (int k = 0; k < 15; ++k) {
+    Bytes reply;
+    if (!master.send(mbap(1, pdu5(4, 0, 10))) ||
+        master.receive(reply, 2000) != RawClient::Got::kReply)
+      ++lost;
+    ++polls;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  stop = true;
+  churn.join();
+  spray.join();
+  const double evicted = scada_read(p.port, "scada_connections_evicted");
+  REQUIRE(p.process.stop(SIGTERM, 10) == 0);
+  const std::string log = p.process.log();
+  long refusal_lines = 0;
+  for (std::size_t at = log.find("SCADA: "); at != std::string::npos;
+       at = log.find("SCADA: ", at + 1))
+    ++refusal_lines;
+  std::printf(
+      "eviction by share: the master lost %d of %d polls; %ld flood connections opened, %.0f "
+      "evicted; %ld log lines from the server\n",
+      lost, polls, opened.load(), evicted, refusal_lines);
+  CHECK(lost == 0);
+  CHECK(evicted > 0);              // the flood did push out its own connections
+  CHECK(refusal_lines <= 60 + 2);  // the minute's budget, and its summary
+}

@@ -145,6 +145,29 @@ TEST_CASE("an unknown key is reported with a suggestion and the allowed keys", "
   CHECK(d.str() == "t.toml:13:1: " + d.key + ": " + d.message);
 }
 
+// toml++ builds dotted keys by recursion without a limit: 32,000 levels (64 kB)
+// overflowed the stack. A key deeper than our files could need is refused at its
+// line before the parser sees it, whatever the depth; strings and values with
+// dots (floats, quoted keys, a dotted string) are not keys.
+TEST_CASE("a dotted key nested far too deep is an error at its line, never a crash", "[site]") {
+  std::string deep = "a";
+  for (int k = 0; k < 100000; ++k)
+    deep += ".a";
+  for (const std::string& text : {kBase + deep + " = 1\n", kBase + "[" + deep + "]\n",
+                                  kBase + "x = { " + deep + " = 1 }\n"}) {
+    const auto& d = only_error(load(text));
+    CHECK(d.line == static_cast<int>(std::count(kBase.begin(), kBase.end(), '\n')) + 1);
+    CHECK(contains(d.message, "more than 64 dotted parts"));
+  }
+  // Dots in values, strings and comments are no key's: only the unknown key is reported.
+  const std::string dots(200, '.');
+  const auto r = load(kBase + "x = [1.5, 2.5, \"" + dots + "\", '" + dots + "'] # " + dots +
+                      "\n\"q" + dots + "\" = \"\"\"\n" + dots + "\n\"\"\"\n");
+  for (const auto& d : r.errors)
+    CHECK_FALSE(contains(d.message, "dotted parts"));
+  CHECK_FALSE(r.errors.empty());  // x and the quoted key are unknown
+}
+
 TEST_CASE("an unknown section is reported", "[site]") {
   const auto r = load(with("[permit]", "[permti]"));
   // [permit] is now missing too: both are reported.

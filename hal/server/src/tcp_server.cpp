@@ -13,7 +13,10 @@ using hal::mbap::kHeaderBytes;
 using hal::mbap::kMaxAduBytes;
 constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
 constexpr auto kLogEvery = std::chrono::minutes(1);
-constexpr std::size_t kMaxGates = 4096;            // addresses remembered for the log
+constexpr std::size_t kMaxGates = 4096;  // addresses remembered for the log
+// Lines a minute over every address together: however many addresses an attacker
+// uses, the log grows by at most this and one summary line a minute.
+constexpr std::uint64_t kMaxLinesPerMinute = 60;
 constexpr std::uint32_t kAcceptGate = 0xFFFFFFFF;  // never a client's address
 }  // namespace
 
@@ -237,8 +240,8 @@ void TcpServer::admit(asio::ip::tcp::socket socket) {
   Peer peer;
   peer.address = !ec && ip.is_v4() ? ip.to_v4().to_uint() : 0;
   peer.text = ec ? "unknown" : ip.to_string();
-  const auto same = std::count_if(connections_.begin(), connections_.end(),
-                                  [&](const auto& c) { return c->peer().address == peer.address; });
+  const auto held = per_address_.find(peer.address);
+  const int same = held == per_address_.end() ? 0 : held->second;
   if (same >= limits_.max_per_address) {
     ++counters_.refused;
     note(peer.address, peer.text,
@@ -247,15 +250,7 @@ void TcpServer::admit(asio::ip::tcp::socket socket) {
     return;
   }
   if (static_cast<int>(connections_.size()) >= limits_.max_clients) {
-    // Room for the newcomer: the connection longest without a whole request (one
-    // that never sent any first). One waiting for a slow device is left alone.
-    std::shared_ptr<Connection> victim;
-    for (const std::shared_ptr<Connection>& c : connections_) {
-      if (c->holding()) continue;
-      if (!victim || std::make_pair(c->served_any(), c->since_request()) <
-                         std::make_pair(victim->served_any(), victim->since_request()))
-        victim = c;
-    }
+    const std::shared_ptr<Connection> victim = eviction_victim(peer.address);
     if (!victim) {
       ++counters_.refused;
       note(peer.address, peer.text, "connection refused: every connection is busy");
@@ -263,12 +258,14 @@ void TcpServer::admit(asio::ip::tcp::socket socket) {
       return;
     }
     closed(*victim, Closed::kEvicted,
-           "closed for a new client (the one longest without a request, at max_clients)");
+           "closed for a new client (at max_clients: the longest without a request of the "
+           "address with the most connections)");
   }
   ++counters_.connections;
   peer.id = ++*numbering_;
   socket.set_option(asio::ip::tcp::no_delay(true), ec);
   socket.non_blocking(true, ec);
+  ++per_address_[peer.address];
   connections_.push_back(std::make_shared<Connection>(*this, std::move(socket), std::move(peer)));
   counters_.clients = static_cast<int>(connections_.size());
   connections_.back()->start();
@@ -296,8 +293,36 @@ void TcpServer::closed(Connection& c, Closed why, const char* what) {
                                [&](const auto& p) { return p.get() == &c; });
   const std::shared_ptr<Connection> keep = at != connections_.end() ? *at : nullptr;
   c.shut();
-  if (at != connections_.end()) connections_.erase(at);
+  if (at != connections_.end()) {
+    connections_.erase(at);
+    const auto n = per_address_.find(c.peer().address);
+    if (n != per_address_.end() && --n->second <= 0) per_address_.erase(n);
+  }
   counters_.clients = static_cast<int>(connections_.size());
+}
+
+// Room for a newcomer at max_clients: a connection of the address that holds the
+// most (the newcomer counted), so that a client opening many connections pushes
+// out its own and never one of an address that holds few (a SCADA master polling
+// once a second keeps its place against one that churns). Within that address,
+// the connection longest without a whole request (one that never sent any
+// first). One waiting for a slow device is left alone.
+std::shared_ptr<TcpServer::Connection> TcpServer::eviction_victim(std::uint32_t newcomer) {
+  std::uint32_t crowded = newcomer;
+  const auto own = per_address_.find(newcomer);
+  int most = (own == per_address_.end() ? 0 : own->second) + 1;
+  for (const auto& [address, n] : per_address_)
+    if (n > most) most = n, crowded = address;
+  std::shared_ptr<Connection> victim;
+  for (int pass = 0; pass < 2 && !victim; ++pass) {
+    for (const std::shared_ptr<Connection>& c : connections_) {
+      if (c->holding() || (pass == 0 && c->peer().address != crowded)) continue;
+      if (!victim || std::make_pair(c->served_any(), c->since_request()) <
+                         std::make_pair(victim->served_any(), victim->since_request()))
+        victim = c;
+    }
+  }
+  return victim;
 }
 
 void TcpServer::sweep() {
@@ -332,6 +357,14 @@ void TcpServer::sweep() {
       it = gates_.erase(it);
     }
   }
+  if (now - minute_began_ >= kLogEvery) {
+    if (lines_left_out_ > 0)
+      log_(name_ + ": " + std::to_string(lines_left_out_) +
+           " more refusal(s) from every address in the last minute, past the log's " +
+           std::to_string(kMaxLinesPerMinute) + " lines a minute (all counted)");
+    minute_began_ = now;
+    lines_this_minute_ = lines_left_out_ = 0;
+  }
   // Often enough to hold the frame deadline within a quarter of itself.
   const auto period = std::clamp<Clock::duration>(frame_timeout / 4, std::chrono::milliseconds(10),
                                                   std::chrono::milliseconds(250));
@@ -343,10 +376,15 @@ void TcpServer::sweep() {
 
 void TcpServer::note(std::uint32_t address, const std::string& text, const std::string& what) {
   const Clock::time_point now = Clock::now();
+  if (lines_this_minute_ >= kMaxLinesPerMinute) {
+    ++lines_left_out_;  // the minute's summary says how many
+    return;
+  }
   const auto it = gates_.find(address);
   if (it == gates_.end()) {
     if (gates_.size() >= kMaxGates) return;  // counted all the same
     gates_[address] = Gate{now, 0, text};
+    ++lines_this_minute_;
     log_(name_ + ": " + text + ": " + what);
     return;
   }
@@ -355,6 +393,7 @@ void TcpServer::note(std::uint32_t address, const std::string& text, const std::
     ++g.left_out;
     return;
   }
+  ++lines_this_minute_;
   log_(name_ + ": " + text + ": " + what +
        (g.left_out > 0 ? " (and " + std::to_string(g.left_out) + " more in the last minute)"
                        : std::string()));

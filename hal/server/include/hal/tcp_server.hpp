@@ -12,12 +12,15 @@
 //     one IPv4 address (more are closed at once: refused); a connection with no
 //     whole request for idle_timeout_s is closed (idle); a frame begun must end
 //     within frame_timeout_ms (slow: slowloris). When max_clients are connected, a
-//     new client is still served: the connection that has waited longest without a
-//     whole request (one that never sent any first) is closed for it (evicted);
+//     new client is still served: of the address holding the most connections (the
+//     newcomer counted), the connection that has waited longest without a whole
+//     request (one that never sent any first) is closed for it (evicted), so a
+//     client opening many connections pushes out its own, never a master's;
 //   - an accept that fails (out of descriptors, say) is counted, logged and retried
 //     after 100 ms: the server never stops accepting.
 // Each refusal is logged at most once a minute per client address, with a count
-// of the ones left out; the counters have them all.
+// of the ones left out, and at most 60 lines a minute over all addresses, with
+// one summary line; the counters have them all.
 #pragma once
 
 #include <asio.hpp>
@@ -92,6 +95,7 @@ class TcpServer {
 
   void accept();
   void admit(asio::ip::tcp::socket socket);
+  std::shared_ptr<Connection> eviction_victim(std::uint32_t newcomer);
   void sweep();
   void closed(Connection& c, Closed why, const char* what);
   // A refusal for the log, at most one line a minute per address.
@@ -113,6 +117,9 @@ class TcpServer {
     std::string text;
   };
   std::unordered_map<std::uint32_t, Gate> gates_;
+  std::unordered_map<std::uint32_t, int> per_address_;  // open connections by address
+  Clock::time_point minute_began_ = Clock::now();
+  std::uint64_t lines_this_minute_ = 0, lines_left_out_ = 0;
   Counters counters_;
 };
 
