@@ -252,8 +252,7 @@ int run_modbus(const Options& o, Service& service) {
   mo.base_port = o.port > 0 ? o.port : site.modbus.base_port;
   mo.response_timeout_s = site.modbus.response_timeout_ms / 1000.0;
   mo.connections_per_endpoint = site.modbus.connections_per_endpoint;
-  mo.read_deadline_s =
-      site.modbus.read_deadline_fraction * site.controller.scan_period_s / o.speed;
+  mo.read_deadline_s = site.modbus.read_deadline_fraction * site.controller.scan_period_s / o.speed;
   hal::ModbusIo io(site, mo);
   spdlog::info("plantd: site {}: Modbus devices at {} from port {}, scan {} ms{}", site.name,
                mo.host, mo.base_port, site.controller.scan_period_s * 1000,
@@ -308,11 +307,8 @@ int init_state(const Options& o) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"plantd: the AI-datacenter plant controller"};
-  Options o;
+// The command line: every option, with its range.
+void declare_options(CLI::App& app, Options& o) {
   app.add_option("--config", o.config, "Site file (TOML)")->check(CLI::ExistingFile);
   app.add_option("--scenario", o.scenario, "With --sim: a scenario to play on the simulated plant")
       ->check(CLI::ExistingFile);
@@ -363,6 +359,63 @@ int main(int argc, char** argv) {
   app.add_option("--event-log-files", o.event_log_files,
                  "Rotated event logs kept, and as many refusal logs")
       ->check(CLI::Range(1, 1000));
+}
+
+// A pair needs both: the site's [redundancy] table and this node's name. 0 when
+// the two agree (service.node set for a pair), else plantd's exit status.
+int check_pair_node(const Options& o, Service& service) {
+  if (o.node.empty() && o.sim) return 0;
+  site::LoadResult loaded = site::load_site_file(o.config);
+  const bool pair = loaded.site && loaded.site->redundancy.enabled;
+  if (pair && o.node.empty()) {
+    std::fprintf(stderr,
+                 "plantd: %s runs a hot-standby pair ([redundancy]): give --node a or --node b\n",
+                 o.config.c_str());
+    return 2;
+  }
+  if (!o.node.empty() && (o.sim || (loaded.site && !pair))) {
+    std::fprintf(stderr,
+                 "plantd: --node needs a site with a [redundancy] table and Modbus devices "
+                 "(not --sim)\n");
+    return 2;
+  }
+  if (pair) service.node = o.node[0];
+  return 0;
+}
+
+// --event-log and --refusal-log: the journal, or none. 0 when opened (or not
+// asked for), else plantd's exit status.
+int open_journal(const Options& o, std::unique_ptr<runtime::EventJournal>& journal) {
+  if (!o.refusal_log.empty() && o.event_log.empty()) {
+    std::fprintf(stderr, "plantd: --refusal-log needs --event-log FILE\n");
+    return 2;
+  }
+  if (o.event_log.empty()) return 0;
+  const std::string refusal_log = o.refusal_log.empty()
+                                      ? runtime::EventJournal::default_refusal_path(o.event_log)
+                                      : o.refusal_log;
+  if (refusal_log == o.event_log) {
+    std::fprintf(stderr, "plantd: --refusal-log must be another file than --event-log\n");
+    return 2;
+  }
+  try {
+    journal = std::make_unique<runtime::EventJournal>(
+        o.event_log, refusal_log, static_cast<std::size_t>(o.event_log_max_mb * 1024 * 1024),
+        static_cast<std::size_t>(o.event_log_files));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "plantd: the event log: %s\n", e.what());
+    return 1;
+  }
+  journal->lifecycle(std::string("start: plantd ") + PLANT_VERSION);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"plantd: the AI-datacenter plant controller"};
+  Options o;
+  declare_options(app, o);
   app.set_version_flag("--version", std::string("plantd ") + PLANT_VERSION);
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(o.log_level));
@@ -376,24 +429,7 @@ int main(int argc, char** argv) {
   Service service;
   service.state_file = o.state_file;
   service.save_interval_s = o.save_interval_s;
-  if (!o.node.empty() || !o.sim) {
-    // A pair needs both: the site's [redundancy] table and this node's name.
-    site::LoadResult loaded = site::load_site_file(o.config);
-    const bool pair = loaded.site && loaded.site->redundancy.enabled;
-    if (pair && o.node.empty()) {
-      std::fprintf(stderr,
-                   "plantd: %s runs a hot-standby pair ([redundancy]): give --node a or --node b\n",
-                   o.config.c_str());
-      return 2;
-    }
-    if (!o.node.empty() && (o.sim || (loaded.site && !pair))) {
-      std::fprintf(stderr,
-                   "plantd: --node needs a site with a [redundancy] table and Modbus devices "
-                   "(not --sim)\n");
-      return 2;
-    }
-    if (pair) service.node = o.node[0];
-  }
+  if (const int rc = check_pair_node(o, service); rc != 0) return rc;
   if (o.realtime_priority > 0) {
     std::string error;
     if (!runtime::enter_realtime(o.realtime_priority, error)) {
@@ -404,29 +440,8 @@ int main(int argc, char** argv) {
                  o.realtime_priority);
   }
   std::unique_ptr<runtime::EventJournal> journal;
-  if (!o.refusal_log.empty() && o.event_log.empty()) {
-    std::fprintf(stderr, "plantd: --refusal-log needs --event-log FILE\n");
-    return 2;
-  }
-  if (!o.event_log.empty()) {
-    const std::string refusal_log = o.refusal_log.empty()
-                                        ? runtime::EventJournal::default_refusal_path(o.event_log)
-                                        : o.refusal_log;
-    if (refusal_log == o.event_log) {
-      std::fprintf(stderr, "plantd: --refusal-log must be another file than --event-log\n");
-      return 2;
-    }
-    try {
-      journal = std::make_unique<runtime::EventJournal>(
-          o.event_log, refusal_log, static_cast<std::size_t>(o.event_log_max_mb * 1024 * 1024),
-          static_cast<std::size_t>(o.event_log_files));
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "plantd: the event log: %s\n", e.what());
-      return 1;
-    }
-    journal->lifecycle(std::string("start: plantd ") + PLANT_VERSION);
-    service.journal = journal.get();
-  }
+  if (const int rc = open_journal(o, journal); rc != 0) return rc;
+  service.journal = journal.get();
   const int rc = o.sim ? run_sim(o, service) : run_modbus(o, service);
   if (journal) journal->lifecycle("stopped, exit status " + std::to_string(rc));
   return rc;

@@ -92,7 +92,7 @@ TEST_CASE("nan and inf are refused for every floating-point option", "[integrati
   CHECK(run(plantd + " --save-interval-s 1 --duration-s 0.2 --speed 10").status == 0);
 }
 
-TEST_CASE("--event-log in a directory that does not exist is refused, and none is created",
+TEST_CASE("plantd refuses --event-log in a directory that does not exist, and creates none",
           "[integration][inputs]") {
   TempDir d;
   const std::string missing = d.path + "/no-such-dir/deeper";
@@ -106,7 +106,7 @@ TEST_CASE("--event-log in a directory that does not exist is refused, and none i
 // A FIFO as a journal would hang plantd at its open (no reader) or feed whoever
 // reads it; a directory is no file either, and a refused --event-log leaves no
 // refusals file behind. Each within `run`'s time bound, never a hang.
-TEST_CASE("--event-log or --refusal-log that is no regular file is refused at once",
+TEST_CASE("plantd refuses at once an --event-log or --refusal-log that is no regular file",
           "[integration][inputs]") {
   TempDir d;
   const std::string fifo = d.path + "/fifo";

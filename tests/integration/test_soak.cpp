@@ -81,7 +81,9 @@ void soak(const double soak_s, const int settle_s) {
   const std::string site = base + "-site.toml";
   std::ofstream(site) << proc::read_file(kSource + "/config/colossus-100k.toml")
                       << "\n[controller]\nscan_period_s = 0.02\n[scada]\nport = " << scada_port
-                      << "\nmax_clients = 64\n";
+                      << "\nmax_clients = 64\n"
+                      // the 50 clients stand for HMIs on many machines; here all on 127.0.0.1
+                      << "max_clients_per_address = 64\n";
   // As on a facility control PC, plantd scans under SCHED_FIFO; plantsim stands
   // for devices with their own processors, so it runs at real-time priority too,
   // below plantd. Where the machine does not allow it, both run as ordinary

@@ -57,7 +57,11 @@ std::string render_register_maps_markdown() {
           "from an address not allowed gets exception 1, one out of bounds exception 3, one too "
           "soon exception 6, one to a read-only register exception 2. Blocks marked `i < n` "
           "repeat for each unit, priority class or alarm. docs/operations.md has the alarm "
-          "numbers.\n\n";
+          "numbers. Both tables span addresses 0 to " +
+          std::to_string(kScadaRegisters - 1) +
+          ": a read may cover addresses between the registers below, and those read 0 (so a "
+          "master can read a block whole); a read past the end gets exception 2. Writes go "
+          "only to the writable holding registers; any other address gets exception 2.\n\n";
     md += "| table | address | name | type | scale | unit | access | meaning |\n";
     md += "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
     for (const Register& r : m->registers) {
