@@ -43,10 +43,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double steady_s() {
-  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
-}
-
 struct Options {
   std::string config, scenario, log_level = "info", host, event_log, refusal_log, state_file;
   double save_interval_s = 10;
@@ -177,7 +173,7 @@ int scan_loop(const site::Site& site, const Backend& backend, double duration_s,
   cycle.start();
   loop.run();
 
-  refusals.flush(cycle.now(), steady_s());
+  refusals.flush(cycle.now(), runtime::steady_seconds());
   if (keeper) keeper->stop(controller, counters.curtailed_mwh, cycle.now());
   const fw::ControllerStatus& st = controller.status();
   spdlog::info(

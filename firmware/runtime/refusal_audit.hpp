@@ -8,6 +8,7 @@
 // table look-up and a count: no text, no allocation.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,6 +16,12 @@
 #include "refusal_limiter.hpp"
 
 namespace runtime {
+
+// The steady clock in seconds: the time that drives the refusals' windows (and
+// the SCADA write rate limit).
+inline double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 class EventJournal;
 

@@ -29,8 +29,7 @@ ScadaService::ScadaService(const site::Site& site, fw::Controller& controller, a
 WriteOutcome ScadaService::audit_write(const std::string& client_text, std::uint32_t client,
                                        std::uint16_t address, const std::uint16_t* words,
                                        int count) {
-  const double wall_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  const double wall_s = steady_seconds();
   WriteOutcome o = writes.write(client, address, words, count, wall_s, *now_);
   if (!o.accepted) {
     refusals_.scada_write(*now_, wall_s, client_text, o.register_name, address, o.new_value,
@@ -47,8 +46,7 @@ WriteOutcome ScadaService::audit_write(const std::string& client_text, std::uint
 
 void ScadaService::audit_refusal(const std::string& client_text, const std::string& what,
                                  int exception) {
-  const double wall_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  const double wall_s = steady_seconds();
   refusals_.scada_request(*now_, wall_s, client_text, what, exception);
 }
 

@@ -67,8 +67,7 @@ void JournalPublisher::publish(const ScanRecord& scan) {
 }
 
 void RefusalPublisher::publish(const ScanRecord& scan) {
-  const double steady_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  const double steady_s = steady_seconds();
   for (int k = 0; k < scan.io->refusal_count(); ++k) {
     const hal::WriteRefusal& w = scan.io->refusal(k);
     refusals_.device_write(scan.now_s, steady_s, w.device_kind, w.index, w.what, w.value, w.reason);
