@@ -82,6 +82,7 @@ std::string canonical_model(const Site& s) {
     w.num("fail_to_start_probability", t.fail_to_start_probability);
     w.num("underfrequency_trip_hz", t.underfrequency_trip_hz);
     w.num("underfrequency_trip_s", t.underfrequency_trip_s);
+    w.flag("black_start", t.black_start);
   }
   for (std::size_t i = 0; i < s.pod_groups.size(); ++i) {
     const PodGroup& p = s.pod_groups[i];
@@ -110,6 +111,7 @@ std::string canonical_model(const Site& s) {
   w.num("cooling_pu", s.facility.cooling_pu);
   w.num("cooling_time_constant_s", s.facility.cooling_time_constant_s);
   w.num("fixed_mw", s.facility.fixed_mw);
+  w.num("cooling_frequency_dependent_pu", s.facility.cooling_frequency_dependent_pu);
   w.prefix("battery.");
   w.flag("present", s.has_battery);
   if (s.has_battery) {
@@ -124,6 +126,11 @@ std::string canonical_model(const Site& s) {
     w.flag("grid_forming", b.grid_forming);
     w.num("virtual_inertia_h_s", b.virtual_inertia_h_s);
     w.num("droop_pu", b.droop_pu);
+    w.num("underfrequency_trip_hz", b.underfrequency_trip_hz);
+    w.num("underfrequency_trip_s", b.underfrequency_trip_s);
+    w.num("overfrequency_trip_hz", b.overfrequency_trip_hz);
+    w.num("overfrequency_trip_s", b.overfrequency_trip_s);
+    w.num("enter_service_delay_s", b.enter_service_delay_s);
   }
   w.prefix("permit.");
   w.num("max_units_running", s.permit.max_units_running);

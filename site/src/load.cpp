@@ -136,6 +136,7 @@ void read_turbine_groups(TomlReader& root, Site& s, bool frequency_ok,
                                        : Range::above(0);
     t.number("underfrequency_trip_hz", g.underfrequency_trip_hz, trip_hz);
     t.number("underfrequency_trip_s", g.underfrequency_trip_s, Range::closed(0, 60));
+    t.boolean("black_start", g.black_start);
     t.finish();
     s.turbine_groups.push_back(std::move(g));
   }
@@ -249,14 +250,40 @@ void read_facility(TomlReader& root, Facility& f) {
   t->number("cooling_pu", f.cooling_pu, Range::closed(0, 2));
   t->number("cooling_time_constant_s", f.cooling_time_constant_s, Range::closed(0, 3600));
   t->number("fixed_mw", f.fixed_mw, Range::closed(0, kMaxSiteMw));
+  t->number("cooling_frequency_dependent_pu", f.cooling_frequency_dependent_pu,
+            Range::closed(0, 1));
   t->finish();
 }
 
-void read_battery(TomlReader& root, Site& s) {
+// The inverter's trip settings: below and above nominal, within the range
+// IEEE 1547-2018 Table 19 allows (50-59 Hz and 61-66 Hz on 60 Hz, per unit on 50 Hz).
+void read_battery_protection(TomlReader& t, Battery& b, double f0, bool frequency_ok) {
+  if (frequency_ok && f0 != 60) {  // the defaults, per unit of nominal
+    b.underfrequency_trip_hz *= f0 / 60;
+    b.overfrequency_trip_hz *= f0 / 60;
+  }
+  const Range under =
+      frequency_ok
+          ? Range::closed(f0 * 50 / 60, f0 * 59 / 60).because("IEEE 1547-2018 Table 19's range")
+          : Range::above(0);
+  const Range over =
+      frequency_ok
+          ? Range::closed(f0 * 61 / 60, f0 * 66 / 60).because("IEEE 1547-2018 Table 19's range")
+          : Range::above(0);
+  const Range clearing = Range::closed(0.16, 1000).because("IEEE 1547-2018 Table 19's range");
+  t.number("underfrequency_trip_hz", b.underfrequency_trip_hz, under);
+  t.number("underfrequency_trip_s", b.underfrequency_trip_s, clearing);
+  t.number("overfrequency_trip_hz", b.overfrequency_trip_hz, over);
+  t.number("overfrequency_trip_s", b.overfrequency_trip_s, clearing);
+  t.number("enter_service_delay_s", b.enter_service_delay_s, Range::closed(0, kMaxSeconds));
+}
+
+void read_battery(TomlReader& root, Site& s, bool frequency_ok) {
   auto t = root.table("battery");
   if (!t) return;
   s.has_battery = true;
   Battery& b = s.battery;
+  read_battery_protection(*t, b, s.grid.nominal_frequency_hz, frequency_ok);
   t->number("power_mw", b.power_mw, Range::left_open(0, kMaxSiteMw), kRequired);
   t->number("energy_mwh", b.energy_mwh, Range::left_open(0, 100 * kMaxSiteMw), kRequired);
   t->number("round_trip_efficiency_pu", b.round_trip_efficiency_pu, Range::left_open(0, 1));
@@ -312,7 +339,7 @@ LoadResult load_site_string(std::string_view toml_text, const std::string& path)
   read_turbine_groups(r, s, frequency_ok, names);
   read_pod_groups(r, s, names);
   read_facility(r, s.facility);
-  read_battery(r, s);
+  read_battery(r, s, frequency_ok);
   read_permit(r, s.permit);
   read_modbus(r, s);
   read_scada(r, s.scada, s.grid.import_contract_mw);

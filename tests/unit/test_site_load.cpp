@@ -477,3 +477,32 @@ TEST_CASE("a site larger than the system serves is refused at the count", "[site
     CHECK(load(kBase + "\n[modbus]\nbase_port = 65535\n").errors.empty());
   }
 }
+
+TEST_CASE("a battery's frequency trips outside IEEE 1547's ranges are errors; 50 Hz scales",
+          "[site]") {
+  const std::string battery = "[battery]\npower_mw = 10\nenergy_mwh = 40\n";
+  const auto r = load(std::string(kBase) + battery + "underfrequency_trip_hz = 59.5\n");
+  const auto& d = only_error(r);
+  CHECK(d.key == "battery.underfrequency_trip_hz");
+  CHECK(contains(d.message, "must be in [50, 59]"));
+  CHECK(contains(d.message, "IEEE 1547-2018"));
+  const auto clearing = load(std::string(kBase) + battery + "overfrequency_trip_s = 0.05\n");
+  CHECK(only_error(clearing).key == "battery.overfrequency_trip_s");
+  // On a 50 Hz site the defaults are the same per unit of nominal.
+  const auto fifty = load(
+      with("nominal_frequency_hz = 60", "nominal_frequency_hz = 50", std::string(kBase) + battery));
+  REQUIRE(fifty.site);
+  CHECK(fifty.site->battery.underfrequency_trip_hz == Approx(56.5 * 50 / 60));
+  CHECK(fifty.site->battery.overfrequency_trip_hz == Approx(62.0 * 50 / 60));
+}
+
+TEST_CASE("black_start and the cooling's frequency-dependent share are checked", "[site]") {
+  const auto bs =
+      load(with("min_stable_load_pu = 0.5", "min_stable_load_pu = 0.5\nblack_start = 1"));
+  CHECK(only_error(bs).key == "turbine_group[0].black_start");
+  const auto share =
+      load(std::string(kBase) + "[facility]\ncooling_frequency_dependent_pu = 1.5\n");
+  const auto& d = only_error(share);
+  CHECK(d.key == "facility.cooling_frequency_dependent_pu");
+  CHECK(contains(d.message, "[0, 1]"));
+}

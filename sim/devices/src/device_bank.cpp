@@ -137,7 +137,8 @@ double DeviceBank::value_of(int device, const Register& r) const {
     }
     case DeviceKind::kBattery: {
       const Battery& b = *plant.battery();
-      if (is(r, "status")) return (b.limited() ? 1 : 0) + (b.params().grid_forming ? 2 : 0);
+      if (is(r, "status"))
+        return (b.limited() ? 1 : 0) + (b.params().grid_forming ? 2 : 0) + (b.tripped() ? 4 : 0);
       if (is(r, "power_mw")) return measured("battery.power_mw");
       if (is(r, "soc_pu")) return measured("battery.soc_pu");
       if (is(r, "setpoint_readback_mw") || is(r, "setpoint_mw")) return b.setpoint_mw();

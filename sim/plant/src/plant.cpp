@@ -1,5 +1,7 @@
 #include "sim/plant.hpp"
 
+#include "sim/island_bus.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -10,6 +12,9 @@ namespace {
 constexpr double kHoursPerSecond = 1.0 / 3600.0;
 // The island's isochronous term is bounded to one unit rating either way.
 constexpr double kIsochronousLimitPu = 1.0;
+// An islanded bus beyond these speeds has collapsed (Plant::collapse_bus).
+constexpr double kCollapseSpeedPu = 0.8;
+constexpr double kRunawaySpeedPu = 1.2;
 }  // namespace
 
 Plant::Plant(const site::Site& site, const PlantOptions& options)
@@ -43,6 +48,8 @@ void Plant::set_battery_soc(double soc_pu) {
 CommandResult Plant::turbine_start(int unit) {
   if (!device_answers(measurements_.turbine_device(unit))) return CommandResult::kNoResponse;
   const size_t u = static_cast<size_t>(unit);
+  // No auxiliary power on a dead bus: only a black-start unit can crank.
+  if (bus_dead() && !turbines_[u].params().black_start) return CommandResult::kNotPermitted;
   bool fail = forced_fail_[u] != 0;
   const double p = turbines_[u].params().fail_to_start_probability;
   if (p > 0 && rng_.uniform() < p) fail = true;
@@ -187,37 +194,192 @@ Measurement Plant::measure(int point) {
   return measurements_.read(point, true_value(point), time_s());
 }
 
-void Plant::step_island(double dt_s, double mechanical_mw, double battery_mw, double demand_mw) {
-  double rating_mw = 0, inertia_mws = 0;
-  for (const Turbine& t : turbines_)
-    if (t.breaker_closed()) {
-      rating_mw += t.rating_mw();
-      inertia_mws += t.inertia_mws();
-    }
-  if (battery_forms_island()) {
-    rating_mw += battery_->params().power_mw;
-    inertia_mws += battery_->params().virtual_inertia_h_s * battery_->params().power_mw;
+// The frequency-dependent load's dP/dw in MW per pu: the share of cooling on
+// motors direct on line, with D on its own base.
+double Plant::damping_mw_per_pu() const {
+  return site_->island.load_damping_pu * site_->facility.cooling_frequency_dependent_pu *
+         cooling_mw_;
+}
+
+void Plant::step_loads(double now_s, double dt_s) {
+  pods_.step(now_s, dt_s);
+  const site::Facility& fac = site_->facility;
+  cooling_mw_ +=
+      (pods_.it_mw() * fac.cooling_pu - cooling_mw_) *
+      (fac.cooling_time_constant_s > 0 ? 1.0 - std::exp(-dt_s / fac.cooling_time_constant_s) : 1.0);
+  if (surge_until_s_ >= 0 && now_s >= surge_until_s_) {
+    surge_mw_ = 0;
+    surge_until_s_ = -1;
   }
+  losses_mw_ = pods_.it_mw() * fac.conversion_loss_pu;
+  load_mw_ = pods_.it_mw() + cooling_mw_ + fac.fixed_mw + surge_mw_;
+}
+
+// Steps every unit on the bus's speed; returns the online units' mechanical power.
+double Plant::step_turbines(double dt_s, bool connected) {
+  // A unit closing onto a dead bus sees rated speed, not the dead bus's zero.
+  const double governor_speed_pu = state_.blackout ? 1.0 : speed_pu_;
+  const double frequency_hz = governor_speed_pu * site_->grid.nominal_frequency_hz;
+  const double iso = connected ? 0.0 : isochronous_pu_;
+  double mechanical_mw = 0;
+  for (Turbine& t : turbines_) {
+    t.step(dt_s, governor_speed_pu, iso, frequency_hz);
+    if (t.breaker_closed()) mechanical_mw += t.mechanical_mw();
+  }
+  return mechanical_mw;
+}
+
+// Each unit's electrical output: its mechanical power less its share of what
+// the rotors took up (all rotors turn at the bus's speed, so the share is H S).
+void Plant::share_electrical(double electrical_mw, double mechanical_mw, double rotor_inertia_mws) {
+  const double taken_up_mw = mechanical_mw - electrical_mw;
+  for (Turbine& t : turbines_) {
+    if (!t.breaker_closed()) {
+      t.set_electrical_mw(0);
+      continue;
+    }
+    const double share = rotor_inertia_mws > 0 ? t.inertia_mws() / rotor_inertia_mws : 0.0;
+    t.set_electrical_mw(t.mechanical_mw() - share * taken_up_mw);
+  }
+}
+
+// Grid-connected: the stiff grid sets the speed; the rotors give up (or take)
+// kinetic energy as it moves, and the POI carries the balance.
+void Plant::step_connected(double dt_s, double mechanical_mw) {
+  const double previous_speed_pu = speed_pu_;
+  speed_pu_ = grid_.frequency_hz() / site_->grid.nominal_frequency_hz;
+  state_.rocof_hz_per_s = (speed_pu_ - previous_speed_pu) * site_->grid.nominal_frequency_hz / dt_s;
+  state_.blackout = false;
+  isochronous_pu_ = 0;
+  double rotor_inertia_mws = 0;
+  for (const Turbine& t : turbines_)
+    if (t.breaker_closed()) rotor_inertia_mws += t.inertia_mws();
+  const double rotor_uptake_mw =
+      rotor_inertia_mws * (speed_pu_ * speed_pu_ - previous_speed_pu * previous_speed_pu) / dt_s;
+  share_electrical(mechanical_mw - rotor_uptake_mw, mechanical_mw, rotor_inertia_mws);
+  if (battery_) battery_->step(dt_s);
+  const double battery_mw = battery_ ? battery_->power_mw() : 0.0;
+  state_.load_mw = load_mw_ + damping_mw_per_pu() * (speed_pu_ - 1.0);
+  state_.losses_mw = losses_mw_;
+  state_.unserved_mw = 0;
+  state_.mechanical_mw = mechanical_mw;
+  state_.generation_mw = mechanical_mw - rotor_uptake_mw;
+  state_.battery_mw = battery_mw;
+  state_.kinetic_mws = rotor_inertia_mws * speed_pu_ * speed_pu_;
+  state_.import_mw = state_.load_mw + state_.losses_mw - state_.generation_mw - state_.battery_mw;
+}
+
+void Plant::step_island(double dt_s, double mechanical_mw) {
+  IslandBusInputs in;
+  in.dt_s = dt_s;
+  for (const Turbine& t : turbines_)
+    if (t.breaker_closed()) in.rotor_inertia_mws += t.inertia_mws();
+  const bool forming = battery_forms_island();
   const bool was_blackout = state_.blackout;
-  state_.blackout = rating_mw <= 0;
+  state_.blackout = in.rotor_inertia_mws <= 0 && !forming;
   if (state_.blackout) {
     speed_pu_ = 0;
     isochronous_pu_ = 0;
     state_.rocof_hz_per_s = 0;
+    if (battery_) battery_->deliver(dt_s, 0);
+    share_electrical(0, 0, 0);
     return;
   }
-  if (was_blackout) speed_pu_ = 1.0;  // the first unit energises the dead bus
-  const double damping_mw = site_->island.load_damping_pu * rating_mw * (speed_pu_ - 1.0);
-  const double accel_pu_per_s =
-      (mechanical_mw + battery_mw - demand_mw - damping_mw) / (2.0 * inertia_mws);
-  speed_pu_ += accel_pu_per_s * dt_s;
-  state_.rocof_hz_per_s = accel_pu_per_s * site_->grid.nominal_frequency_hz;
-  state_.kinetic_mws = inertia_mws * speed_pu_ * speed_pu_;
-  state_.load_mw += damping_mw;
+  if (was_blackout) speed_pu_ = 1.0;  // the first source energises the dead bus
+  in.speed_pu = speed_pu_;
+  in.mechanical_mw = mechanical_mw;
+  in.load_mw = load_mw_ + losses_mw_;
+  in.damping_mw_per_pu = damping_mw_per_pu();
+  in.battery_forming = forming;
+  if (battery_) {
+    const double setpoint_mw = battery_->advance_setpoint(dt_s);
+    const site::Battery& b = battery_->params();
+    in.battery_setpoint_mw = forming ? setpoint_mw : 0.0;
+    in.battery_fixed_mw = forming ? 0.0
+                                  : std::clamp(setpoint_mw, -battery_->max_charge_mw(dt_s),
+                                               battery_->max_discharge_mw(dt_s));
+    in.battery_droop_mw_per_pu = forming ? b.power_mw / b.droop_pu : 0.0;
+    in.battery_inertia_mws = forming ? 2.0 * b.virtual_inertia_h_s * b.power_mw : 0.0;
+    in.battery_max_discharge_mw = battery_->max_discharge_mw(dt_s);
+    in.battery_max_charge_mw = battery_->max_charge_mw(dt_s);
+  }
+  const IslandBusStep bus = solve_island_bus(in);
+  if (battery_) battery_->deliver(dt_s, bus.battery_mw);
+  state_.rocof_hz_per_s = (bus.speed_pu - speed_pu_) * site_->grid.nominal_frequency_hz / dt_s;
+  speed_pu_ = bus.speed_pu;
+  share_electrical(bus.electrical_mw, mechanical_mw, in.rotor_inertia_mws);
+
+  // What the bus served, split back into the loads and the losses.
+  const double demand_mw = load_mw_ + losses_mw_ + in.damping_mw_per_pu * (speed_pu_ - 1.0);
+  const double served_pu = demand_mw > 0 ? bus.served_mw / demand_mw : 1.0;
+  state_.load_mw = (load_mw_ + in.damping_mw_per_pu * (speed_pu_ - 1.0)) * served_pu;
+  state_.losses_mw = losses_mw_ * served_pu;
+  state_.unserved_mw = bus.unserved_mw;
+  state_.mechanical_mw = mechanical_mw;
+  state_.generation_mw = bus.electrical_mw;
+  state_.battery_mw = battery_ ? battery_->power_mw() : 0.0;
+  state_.kinetic_mws = in.rotor_inertia_mws * speed_pu_ * speed_pu_;
+  state_.import_mw = 0;
   if (site_->island.governor == site::IslandGovernor::kIsochronous)
     isochronous_pu_ = std::clamp(
         isochronous_pu_ + site_->island.isochronous_gain_per_s * (1.0 - speed_pu_) * dt_s,
         -kIsochronousLimitPu, kIsochronousLimitPu);
+  if (speed_pu_ < kCollapseSpeedPu || speed_pu_ > kRunawaySpeedPu) collapse_bus();
+}
+
+// Past these speeds every unit's and inverter's protection has long acted (the
+// model's floor and ceiling, should the configured settings leave a gap).
+void Plant::collapse_bus() {
+  for (Turbine& t : turbines_)
+    t.trip(speed_pu_ < 1.0 ? TripCause::kUnderfrequency : TripCause::kCommanded);
+  if (battery_) battery_->trip();
+}
+
+// The inverter's frequency relays, on whatever bus it stands on.
+void Plant::protect_battery(double dt_s) {
+  if (!battery_) return;
+  if (battery_->tripped()) {
+    battery_->step_tripped(dt_s);
+    return;
+  }
+  if (!state_.blackout) battery_->protect(dt_s, state_.frequency_hz);
+}
+
+// A unit's starter and auxiliaries need a live bus, unless it has its own
+// black-start package: on a dead bus the others' starts fail.
+void Plant::abort_dead_bus_starts() {
+  if (!bus_dead()) return;
+  for (Turbine& t : turbines_) {
+    const TurbineState s = t.state();
+    const bool starting = s == TurbineState::kPurging || s == TurbineState::kIgniting ||
+                          s == TurbineState::kAccelerating || s == TurbineState::kSynchronising;
+    if (starting && !t.params().black_start) t.trip(TripCause::kFailToStart);
+  }
+}
+
+void Plant::publish(double now_s, double dt_s, bool connected) {
+  const site::Facility& fac = site_->facility;
+  state_.time_s = now_s + dt_s;
+  state_.islanded = !connected;
+  state_.cooling_mw = cooling_mw_;
+  state_.surge_mw = surge_mw_;
+  state_.demand_mw = pods_.demand_it_mw() * (1 + fac.conversion_loss_pu + fac.cooling_pu) +
+                     fac.fixed_mw + surge_mw_;
+  state_.it_mw = pods_.it_mw();
+  int online = 0;
+  for (const Turbine& t : turbines_)
+    online += t.breaker_closed() ? 1 : 0;
+  state_.units_online = online;
+  state_.voltage_pu = connected ? grid_.voltage_pu() : 1.0;
+  state_.isochronous_pu = isochronous_pu_;
+  if (state_.blackout) {
+    state_.it_mw = state_.cooling_mw = state_.load_mw = state_.losses_mw = 0;
+    state_.generation_mw = state_.mechanical_mw = state_.battery_mw = state_.kinetic_mws = 0;
+    state_.unserved_mw = 0;
+    state_.import_mw = 0;
+  }
+  state_.speed_pu = speed_pu_;
+  state_.frequency_hz = state_.blackout ? 0.0 : speed_pu_ * site_->grid.nominal_frequency_hz;
 }
 
 void Plant::step() {
@@ -232,86 +394,16 @@ void Plant::step() {
     isochronous_pu_ = 0;
   }
   const bool connected = grid_.connected();
-  const double f0 = site_->grid.nominal_frequency_hz;
+  step_loads(now, dt);
+  abort_dead_bus_starts();
+  const double mechanical_mw = step_turbines(dt, connected);
   if (connected) {
-    const double previous_hz = state_.frequency_hz;
-    speed_pu_ = grid_.frequency_hz() / f0;
-    state_.rocof_hz_per_s = (grid_.frequency_hz() - previous_hz) / dt;
-    state_.blackout = false;
-    isochronous_pu_ = 0;
-  }
-
-  // Loads.
-  pods_.step(now, dt);
-  const site::Facility& fac = site_->facility;
-  cooling_mw_ +=
-      (pods_.it_mw() * fac.cooling_pu - cooling_mw_) *
-      (fac.cooling_time_constant_s > 0 ? 1.0 - std::exp(-dt / fac.cooling_time_constant_s) : 1.0);
-  if (surge_until_s_ >= 0 && now >= surge_until_s_) {
-    surge_mw_ = 0;
-    surge_until_s_ = -1;
-  }
-  const double losses_mw = pods_.it_mw() * fac.conversion_loss_pu;
-  const double load_mw = pods_.it_mw() + cooling_mw_ + fac.fixed_mw + surge_mw_;
-
-  // Sources.
-  // A unit closing onto a dead bus sees rated speed, not the dead bus's zero.
-  const double governor_speed_pu = state_.blackout ? 1.0 : speed_pu_;
-  const double frequency_hz = governor_speed_pu * f0;
-  const double iso = connected ? 0.0 : isochronous_pu_;
-  double mechanical_mw = 0;
-  int online = 0;
-  for (Turbine& t : turbines_) {
-    t.step(dt, governor_speed_pu, iso, frequency_hz);
-    if (t.breaker_closed()) {
-      mechanical_mw += t.mechanical_mw();
-      ++online;
-    }
-  }
-  double battery_mw = 0;
-  if (battery_ && (!state_.blackout || battery_forms_island())) {
-    // Islanded, a grid-forming battery answers the frequency along its droop at once.
-    const double response_mw =
-        !connected && battery_forms_island()
-            ? (1.0 - governor_speed_pu) / battery_->params().droop_pu * battery_->params().power_mw
-            : 0.0;
-    battery_->step(dt, response_mw);
-    battery_mw = battery_->power_mw();
-  }
-
-  state_.time_s = now + dt;
-  state_.islanded = !connected;
-  state_.cooling_mw = cooling_mw_;
-  state_.surge_mw = surge_mw_;
-  state_.demand_mw = pods_.demand_it_mw() * (1 + fac.conversion_loss_pu + fac.cooling_pu) +
-                     fac.fixed_mw + surge_mw_;
-  state_.load_mw = load_mw;
-  state_.losses_mw = losses_mw;
-  state_.it_mw = pods_.it_mw();
-  state_.mechanical_mw = mechanical_mw;
-  state_.battery_mw = battery_mw;
-  state_.units_online = online;
-  state_.voltage_pu = connected ? grid_.voltage_pu() : 1.0;
-  state_.isochronous_pu = isochronous_pu_;
-  if (connected) {
-    state_.kinetic_mws = 0;
-    for (const Turbine& t : turbines_)
-      if (t.breaker_closed()) state_.kinetic_mws += t.inertia_mws() * speed_pu_ * speed_pu_;
-    state_.generation_mw = mechanical_mw;
-    state_.import_mw = load_mw + losses_mw - mechanical_mw - battery_mw;
+    step_connected(dt, mechanical_mw);
   } else {
-    step_island(dt, mechanical_mw, battery_mw, load_mw + losses_mw);
-    state_.import_mw = 0;
-    if (state_.blackout) {
-      state_.it_mw = state_.cooling_mw = state_.load_mw = state_.losses_mw = 0;
-      state_.generation_mw = state_.battery_mw = state_.kinetic_mws = 0;
-    } else {
-      // Electrical output: what the bus takes; the rest went into (or came out of) the rotors.
-      state_.generation_mw = state_.load_mw + state_.losses_mw - battery_mw;
-    }
+    step_island(dt, mechanical_mw);
   }
-  state_.speed_pu = speed_pu_;
-  state_.frequency_hz = state_.blackout ? 0.0 : speed_pu_ * f0;
+  publish(now, dt, connected);
+  protect_battery(dt);
   ++ticks_;
   accumulate(dt);
 }
@@ -338,6 +430,7 @@ void Plant::accumulate(double dt_s) {
     t.unserved_mwh += state_.demand_mw * h;
     t.blackout_s += dt_s;
   } else {
+    t.unserved_mwh += state_.unserved_mw * h;
     t.curtailed_mwh += pods_.curtailed_mw() * h;
     t.floor_burn_mwh += pods_.floor_burn_mw() * h;
     t.min_frequency_hz = std::min(t.min_frequency_hz, state_.frequency_hz);

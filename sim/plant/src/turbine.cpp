@@ -174,6 +174,7 @@ void Turbine::trip(TripCause cause) {
 
 void Turbine::force_online(double mw) {
   setpoint_pu_ = ref_pu_ = valve_pu_ = pm_pu_ = mw / p_.rating_mw;
+  electrical_mw_ = mw;
   enter(TurbineState::kOnline);
 }
 

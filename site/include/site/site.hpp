@@ -40,7 +40,11 @@ struct Grid {
 enum class IslandGovernor { kIsochronous, kDroop };
 
 struct Island {
-  double load_damping_pu = 1.0;  // D in 2H dw/dt = Pm - Pe - D(w-1), system base
+  // D of the frequency-dependent load, on that load's own base: dP/P = D df/f.
+  // Fan motors direct on line: 2.9 (IEEE Task Force on Load Representation for
+  // Dynamic Performance, IEEE Trans. Power Systems 8(2), 1993, typical values).
+  // Only the share of cooling in [facility] cooling_frequency_dependent_pu has it.
+  double load_damping_pu = 2.9;
   IslandGovernor governor = IslandGovernor::kIsochronous;
   // Integral gain of isochronous load sharing, pu of rating per pu of speed per s:
   // 2 restores a 9 % load step to within 10 mHz in about 40 s with stable margins
@@ -72,6 +76,9 @@ struct TurbineGroup {
   double fail_to_start_probability = 0.0;
   double underfrequency_trip_hz = 57.0;  // unit protection
   double underfrequency_trip_s = 1.0;
+  // Can start on a dead bus (its own starting power: a diesel or battery
+  // starter package). Without one a unit's starter and auxiliaries need a live bus.
+  bool black_start = false;
 };
 
 enum class PriorityClass { kInference, kTraining, kBatch };
@@ -105,6 +112,10 @@ struct Facility {
   double cooling_pu = 0.33;             // cooling power, of IT power, lagged
   double cooling_time_constant_s = 60;  // cooling follows IT heat with this lag
   double fixed_mw = 0;                  // lighting, offices, auxiliaries
+  // Share of cooling power drawn by motors direct on line, whose power follows
+  // frequency ([island] load_damping_pu); the rest (variable-speed drives, IT
+  // power supplies) draws constant power whatever the frequency.
+  double cooling_frequency_dependent_pu = 0.2;
 };
 
 struct Battery {
@@ -120,6 +131,14 @@ struct Battery {
   bool grid_forming = true;
   double virtual_inertia_h_s = 2.0;  // on the battery's power rating
   double droop_pu = 0.01;            // full power at 1 % (0.6 Hz) off nominal frequency
+  // The inverter's frequency protection: IEEE 1547-2018 Table 19 default settings
+  // (UF2 56.5 Hz, OF2 62.0 Hz, 0.16 s clearing; on a 50 Hz site the same per-unit
+  // values), and its enter-service delay after a trip (section 4.10.3: 300 s).
+  double underfrequency_trip_hz = 56.5;
+  double underfrequency_trip_s = 0.16;
+  double overfrequency_trip_hz = 62.0;
+  double overfrequency_trip_s = 0.16;
+  double enter_service_delay_s = 300;
 };
 
 // A short ton (2,000 lb) in kg: 2,000 x 0.45359237 kg per lb (the international
@@ -257,7 +276,7 @@ struct ControllerSettings {
   double meter_tolerance_mw = 5;    // meter vs balance estimate before the meter is suspect
   double frozen_meter_s = 5;        // a reading unchanged this long while load moves is frozen
   double critical_lost_s = 1;       // critical measurements bad this long: fail-safe
-  double adopt_wait_s = 10;  // at start-up, with the POI good, wait this long for every unit
+  double adopt_wait_s = 10;         // at start-up, with the POI good, wait this long for every unit
 };
 
 struct Site {

@@ -2,10 +2,10 @@
 //
 // Fixed step (10 ms by default), deterministic for a seed. Grid-connected, the site
 // follows the grid's frequency and the import is the balance at the POI. Islanded,
-// the frequency comes from the aggregate swing equation over the online units
-// (BRIEF.md section 2): 2 H dw/dt = (Pm + Pbattery - Pload - losses) / S - D (w - 1),
-// with H and S summed over the units whose breakers are closed and a grid-forming
-// battery (synthetic inertia, droop), which can hold an island on its own.
+// the frequency comes from the swing equation of the online units' rotors and a
+// grid-forming battery's virtual one (island_bus.hpp): every megawatt the loads
+// take comes from a unit's shaft or rotor or from the battery's cells. An island
+// with no source left, or whose sources all tripped, is a dead bus (blackout).
 #pragma once
 
 #include <cstdint>
@@ -43,10 +43,11 @@ struct PlantState {
   double it_mw = 0;  // GPU pods, as served
   double cooling_mw = 0;
   double surge_mw = 0;
-  double load_mw = 0;         // consumption served: IT + cooling + fixed + surge + damping
+  double load_mw = 0;         // consumption served: IT + cooling + fixed + surge, at this frequency
+  double unserved_mw = 0;     // energised but not carried: an inverter at its limit, collapsing
   double losses_mw = 0;       // power conversion losses (UPS, PDU, PSU)
   double demand_mw = 0;       // what the site would draw with no cap and no outage
-  double generation_mw = 0;   // turbines' electrical output
+  double generation_mw = 0;   // turbines' electrical output (mechanical less rotor uptake)
   double mechanical_mw = 0;   // turbines' mechanical power
   double battery_mw = 0;      // positive = discharging
   double kinetic_mws = 0;     // stored in the online units' rotating masses
@@ -135,10 +136,18 @@ class Plant {
  private:
   bool device_answers(int device) const { return !measurements_.silent(device, time_s()); }
   void update_pod_gateways();
-  bool battery_forms_island() const {
-    return battery_ && battery_->params().grid_forming && battery_->can_discharge();
-  }
-  void step_island(double dt_s, double mechanical_mw, double battery_mw, double demand_mw);
+  bool battery_forms_island() const { return battery_ && battery_->forms_island(); }
+  bool bus_dead() const { return !grid_.connected() && state_.blackout; }
+  void step_loads(double now_s, double dt_s);
+  double damping_mw_per_pu() const;
+  double step_turbines(double dt_s, bool connected);
+  void step_connected(double dt_s, double mechanical_mw);
+  void step_island(double dt_s, double mechanical_mw);
+  void share_electrical(double electrical_mw, double mechanical_mw, double rotor_inertia_mws);
+  void protect_battery(double dt_s);
+  void collapse_bus();
+  void abort_dead_bus_starts();
+  void publish(double now_s, double dt_s, bool connected);
   void accumulate(double dt_s);
 
   std::shared_ptr<const site::Site> site_;
@@ -151,6 +160,8 @@ class Plant {
   PodFleet pods_;
   std::optional<Battery> battery_;
   double cooling_mw_ = 0;
+  double load_mw_ = 0;  // at nominal frequency: IT + cooling + fixed + surge
+  double losses_mw_ = 0;
   double surge_mw_ = 0;
   double surge_until_s_ = -1;
   double next_silence_check_s_ = -1;  // when a silenced pod gateway may come back

@@ -75,6 +75,10 @@ class Turbine {
   TurbineState state() const { return state_; }
   TripCause trip_cause() const { return trip_cause_; }
   double mechanical_mw() const { return pm_pu_ * p_.rating_mw; }
+  // What the generator gives the bus: the plant's bus sets it each step (its
+  // mechanical power less what went into its rotor); 0 with the breaker open.
+  double electrical_mw() const { return breaker_closed() ? electrical_mw_ : 0.0; }
+  void set_electrical_mw(double mw) { electrical_mw_ = mw; }
   double reference_mw() const { return ref_pu_ * p_.rating_mw; }
   double setpoint_mw() const { return setpoint_pu_ * p_.rating_mw; }
   double state_elapsed_s() const { return state_s_; }
@@ -100,6 +104,7 @@ class Turbine {
   double ref_pu_ = 0;   // ramp-limited load reference
   double valve_pu_ = 0;
   double pm_pu_ = 0;
+  double electrical_mw_ = 0;
   double underfrequency_s_ = 0;
   double nox_kg_per_mmbtu_;
   TurbineCounters counters_;
