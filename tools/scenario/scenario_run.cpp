@@ -51,14 +51,17 @@ RunResult run_scenario(const sim::Scenario& scenario, const site::Site& site_in,
     result.csv =
         "time_s,mode,import_mw,site_load_mw,turbines_mw,units_online,battery_mw,battery_soc_pu,"
         "frequency_hz,it_mw,curtailed_mw,shed_target_mw";
-    // GPU load and caps in force by priority class, then each unit's output.
+    // GPU load and caps in force by priority class, then each unit's electrical
+    // output (what its generator gives the bus), then its mechanical power.
     for (const char* c : {"inference", "training", "batch"})
       result.csv += std::string(",it_") + c + "_mw";
     for (const char* c : {"inference", "training", "batch"})
       result.csv += std::string(",cap_") + c + "_mw";
     for (int u = 0; u < plant.turbine_count(); ++u)
       result.csv += ",unit_" + std::to_string(u) + "_mw";
-    result.csv += "\n";
+    for (int u = 0; u < plant.turbine_count(); ++u)
+      result.csv += ",unit_" + std::to_string(u) + "_mechanical_mw";
+    result.csv += ",unserved_mw\n";
   }
   const long long steps = std::llround(scenario.duration_s / scenario.step_s);
   const long long progress_every = std::max(1LL, steps / 100);
@@ -117,8 +120,10 @@ RunResult run_scenario(const sim::Scenario& scenario, const site::Site& site_in,
       for (const double v : cap_mw)
         result.csv += "," + std::to_string(v);
       for (int u = 0; u < plant.turbine_count(); ++u)
+        result.csv += "," + std::to_string(plant.turbine(u).electrical_mw());
+      for (int u = 0; u < plant.turbine_count(); ++u)
         result.csv += "," + std::to_string(plant.turbine(u).mechanical_mw());
-      result.csv += "\n";
+      result.csv += "," + std::to_string(s.unserved_mw) + "\n";
     }
     if (options.progress && i % progress_every == 0)
       options.progress(static_cast<double>(i) / static_cast<double>(steps));
