@@ -92,7 +92,12 @@ struct PodGroup {
   double compute_fraction = 0.7;     // share of an iteration in the compute phase
   double checkpoint_interval_s = 0;  // 0 = never
   double checkpoint_length_s = 0;
-  double job_ramp_s = 30;                 // job start / stop ramp
+  double job_ramp_s = 30;  // job start / stop ramp
+  // A training pod's power edges (docs/configuration.md): each GPU ramps linearly over
+  // gpu_power_edge_s (0-100 %), and the GPUs of a pod start their ramps spread
+  // uniformly over gpu_edge_spread_s, so the pod's edge lasts the sum of the two.
+  double gpu_power_edge_s = 0.02;
+  double gpu_edge_spread_s = 0.02;
   double min_cap_w_per_gpu = 0;           // lowest power cap the gateway accepts
   double cap_actuation_lag_s = 0.5;       // command to effect
   double inference_utilisation_pu = 0.6;  // mean load of an inference pod, of compute
@@ -257,7 +262,7 @@ struct ControllerSettings {
   double meter_tolerance_mw = 5;    // meter vs balance estimate before the meter is suspect
   double frozen_meter_s = 5;        // a reading unchanged this long while load moves is frozen
   double critical_lost_s = 1;       // critical measurements bad this long: fail-safe
-  double adopt_wait_s = 10;  // at start-up, with the POI good, wait this long for every unit
+  double adopt_wait_s = 10;         // at start-up, with the POI good, wait this long for every unit
 };
 
 struct Site {
