@@ -101,6 +101,8 @@ std::string canonical_model(const Site& s) {
     w.num("checkpoint_interval_s", p.checkpoint_interval_s);
     w.num("checkpoint_length_s", p.checkpoint_length_s);
     w.num("job_ramp_s", p.job_ramp_s);
+    w.num("gpu_power_edge_s", p.gpu_power_edge_s);
+    w.num("gpu_edge_spread_s", p.gpu_edge_spread_s);
     w.num("min_cap_w_per_gpu", p.min_cap_w_per_gpu);
     w.num("cap_actuation_lag_s", p.cap_actuation_lag_s);
     w.num("inference_utilisation_pu", p.inference_utilisation_pu);

@@ -142,6 +142,40 @@ void read_turbine_groups(TomlReader& root, Site& s, bool frequency_ok,
   }
 }
 
+// A training pod's power edges (sim/pods.hpp). Half a second is far beyond any
+// measured GPU edge; it catches milliseconds typed as seconds.
+bool read_edges(TomlReader& t, PodGroup& g) {
+  const Range edge = Range::closed(0, 0.5).because("a GPU power edge lasts milliseconds");
+  const bool rise_ok = t.number("gpu_power_edge_s", g.gpu_power_edge_s, edge);
+  const bool spread_ok = t.number("gpu_edge_spread_s", g.gpu_edge_spread_s, edge);
+  return rise_ok && spread_ok;
+}
+
+// A pod's edge (ramp + spread) must end before the next one starts: every phase of
+// the iteration, and a checkpoint and the time between two, lasts at least one edge.
+void check_edge_fits(TomlReader& t, const PodGroup& g) {
+  const double edge_s = g.gpu_power_edge_s + g.gpu_edge_spread_s;
+  double shortest_s = g.compute_fraction * g.iteration_period_s;
+  std::string which = "the compute phase (compute_fraction x iteration_period_s)";
+  const auto consider = [&](double phase_s, const char* name) {
+    if (phase_s < shortest_s) shortest_s = phase_s, which = name;
+  };
+  if (g.compute_fraction < 1)
+    consider((1 - g.compute_fraction) * g.iteration_period_s,
+             "the communication phase ((1 - compute_fraction) x iteration_period_s)");
+  if (g.checkpoint_interval_s > 0 && g.checkpoint_length_s > 0) {
+    consider(g.checkpoint_length_s, "a checkpoint (checkpoint_length_s)");
+    consider(g.checkpoint_interval_s - g.checkpoint_length_s,
+             "the time between checkpoints (checkpoint_interval_s - checkpoint_length_s)");
+  }
+  if (edge_s > shortest_s) {
+    t.error(
+        t.has("gpu_edge_spread_s") ? "gpu_edge_spread_s" : "gpu_power_edge_s",
+        "the pod's power edge, gpu_power_edge_s + gpu_edge_spread_s = " + format_number(edge_s) +
+            " s, must fit inside " + which + ", " + format_number(shortest_s) + " s");
+  }
+}
+
 struct JobSeen {
   double iteration_period_s;
   std::string where;
@@ -203,7 +237,8 @@ void read_pod_groups(TomlReader& root, Site& s, std::map<std::string, std::strin
     const bool period_ok =
         t.number("iteration_period_s", g.iteration_period_s,
                  Range::closed(1.0 / 3.0, 5).because("training swings are 0.2-3 Hz"));
-    t.number("compute_fraction", g.compute_fraction, Range::left_open(0, 1));
+    const bool fraction_ok =
+        t.number("compute_fraction", g.compute_fraction, Range::left_open(0, 1));
     const bool interval_ok =
         t.number("checkpoint_interval_s", g.checkpoint_interval_s, Range::closed(0, kMaxSeconds));
     const bool length_ok =
@@ -215,6 +250,10 @@ void read_pod_groups(TomlReader& root, Site& s, std::map<std::string, std::strin
                                          format_number(g.checkpoint_length_s));
     }
     t.number("job_ramp_s", g.job_ramp_s, Range::closed(0, 3600));
+    const bool edges_ok = read_edges(t, g);
+    if (edges_ok && period_ok && fraction_ok && interval_ok && length_ok &&
+        g.workload == Workload::kTraining)
+      check_edge_fits(t, g);
     t.number("cap_actuation_lag_s", g.cap_actuation_lag_s, Range::closed(0, 60));
     t.number("inference_utilisation_pu", g.inference_utilisation_pu, Range::closed(0, 1));
     t.boolean("starts_running", g.starts_running);

@@ -359,6 +359,28 @@ min_cap_w_per_gpu = 400
   }
 }
 
+TEST_CASE("a training pod's power edge must fit inside its shortest phase", "[site][edges]") {
+  SECTION("an edge longer than the communication phase") {
+    // 1.0 s iterations at 70 % compute: 0.3 s of communication, against 0.2 + 0.2 s.
+    const auto& d = only_error(
+        load(with("job = \"a\"", "job = \"a\"\ngpu_power_edge_s = 0.2\ngpu_edge_spread_s = 0.2")));
+    CHECK(d.key == "pod_group[0].gpu_edge_spread_s");
+    CHECK(contains(d.message, "0.4 s"));
+    CHECK(contains(d.message, "communication phase"));
+    CHECK(contains(d.message, "0.3 s"));
+  }
+  SECTION("an edge that fits loads") {
+    const auto r =
+        load(with("job = \"a\"", "job = \"a\"\ngpu_power_edge_s = 0.15\ngpu_edge_spread_s = 0.15"));
+    CHECK(r.errors.empty());
+  }
+  SECTION("a GPU edge of seconds is out of range") {
+    const auto& d = only_error(load(with("job = \"a\"", "job = \"a\"\ngpu_power_edge_s = 2")));
+    CHECK(d.key == "pod_group[0].gpu_power_edge_s");
+    CHECK(contains(d.message, "milliseconds"));
+  }
+}
+
 TEST_CASE("group names are unique", "[site]") {
   const auto& d = only_error(load(with("name = \"train-a\"", "name = \"smt130\"")));
   CHECK(d.key == "pod_group[0].name");

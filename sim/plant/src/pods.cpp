@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim/pod_edge.hpp"
+
 namespace sim {
 
 namespace {
@@ -13,6 +15,24 @@ constexpr double kInferenceUpdateS = 1.0;
 constexpr double kInferenceLagS = 2.0;
 constexpr double kInferenceReversionPu = 0.2;
 constexpr double kInferenceNoisePu = 0.05;
+
+// x mod m in [0, m), also for x < 0 (an edge's window reaches back before t = 0).
+double wrap(double x, double m) {
+  const double r = std::fmod(x, m);
+  return r < 0 ? r + m : r;
+}
+
+// The edges of a wave that starts a phase at x = n*period - offset and ends it
+// `length` later: those in (t - window, t], added to `at` (at most two: the load
+// check makes every phase at least one window long).
+template <size_t N>
+void add_edges(double t_s, double window_s, double period_s, double offset_s, double length_s,
+               std::array<double, N>& at, size_t& n) {
+  const double start = t_s - wrap(t_s + offset_s, period_s);
+  for (const double x : {start, start + length_s, start - period_s + length_s}) {
+    if (x > t_s - window_s && x <= t_s && n < N) at[n++] = x;
+  }
+}
 }  // namespace
 
 void PodFleet::DelayQueue::resize(int pods) {
@@ -70,6 +90,11 @@ PodFleet::PodFleet(const site::Site& site, Rng& rng) : rng_(rng) {
       }
       job = static_cast<int>(it - jobs_.begin());
     }
+    GroupEdge edge;
+    edge.job = job;
+    edge.rise_s = pg.gpu_power_edge_s;
+    edge.spread_s = pg.gpu_edge_spread_s;
+    group_edges_.push_back(edge);
     const double gpus = pg.gpus_per_pod;
     for (int k = 0; k < pg.count; ++k) {
       group_.push_back(static_cast<int>(g));
@@ -153,18 +178,47 @@ bool PodFleet::has_job_or_group(const std::string& name) const {
   return std::find(group_names_.begin(), group_names_.end(), name) != group_names_.end();
 }
 
-void PodFleet::update_jobs(double t_s) {
-  for (Job& j : jobs_) {
-    j.w_compute = j.w_comm = j.w_idle = 0;
-    if (j.checkpoint_interval_s > 0 &&
-        std::fmod(t_s + j.checkpoint_offset_s, j.checkpoint_interval_s) < j.checkpoint_length_s) {
-      j.w_idle = 1;  // checkpoint: GPUs wait on storage
-    } else if (std::fmod(t_s + j.phase_offset_s, j.period_s) < j.compute_s) {
-      j.w_compute = 1;
-    } else {
-      j.w_comm = 1;
-    }
+// The phase a job's GPUs would be in with ideal (instant) edges.
+PodFleet::Phase PodFleet::ideal_phase(const Job& j, double t_s) const {
+  if (j.checkpoint_interval_s > 0 &&
+      wrap(t_s + j.checkpoint_offset_s, j.checkpoint_interval_s) < j.checkpoint_length_s)
+    return kIdle;  // checkpoint: GPUs wait on storage
+  return wrap(t_s + j.phase_offset_s, j.period_s) < j.compute_s ? kCompute : kComm;
+}
+
+// The ideal phase wave convolved with the edge: over the last rise + spread seconds,
+// each stretch between ideal edges weighs what the edge shape gives its lags.
+std::array<double, PodFleet::kPhases> PodFleet::edge_weights(const Job& j, const GroupEdge& e,
+                                                             double t_s) const {
+  std::array<double, kPhases> w{{0, 0, 0}};
+  const double window_s = e.rise_s + e.spread_s;
+  if (window_s <= 0) {
+    w[ideal_phase(j, t_s)] = 1;
+    return w;
   }
+  std::array<double, 6> edges{};
+  size_t n = 0;
+  add_edges(t_s, window_s, j.period_s, j.phase_offset_s, j.compute_s, edges, n);
+  if (j.checkpoint_interval_s > 0 && j.checkpoint_length_s > 0)
+    add_edges(t_s, window_s, j.checkpoint_interval_s, j.checkpoint_offset_s, j.checkpoint_length_s,
+              edges, n);
+  for (size_t k = 1; k < n; ++k)  // insertion sort: a handful of edges
+    for (size_t m = k; m > 0 && edges[m - 1] > edges[m]; --m)
+      std::swap(edges[m - 1], edges[m]);
+  double from = t_s - window_s;
+  for (size_t k = 0; k <= n; ++k) {
+    const double to = k < n ? edges[k] : t_s;
+    const double weight = pod_edge_fraction(t_s - from, e.rise_s, e.spread_s) -
+                          pod_edge_fraction(t_s - to, e.rise_s, e.spread_s);
+    if (weight > 0) w[ideal_phase(j, 0.5 * (from + to))] += weight;
+    from = to;
+  }
+  return w;
+}
+
+void PodFleet::update_jobs(double t_s) {
+  for (GroupEdge& e : group_edges_)
+    if (e.job >= 0) e.w = edge_weights(jobs_[static_cast<size_t>(e.job)], e, t_s);
 }
 
 void PodFleet::update_inference(double dt_s) {
@@ -204,8 +258,8 @@ void PodFleet::step(double t_s, double dt_s) {
     double busy;
     switch (workload_[i]) {
       case site::Workload::kTraining: {
-        const Job& j = jobs_[static_cast<size_t>(job_[i])];
-        busy = j.w_compute * compute_mw_[i] + j.w_comm * comm_mw_[i] + j.w_idle * idle;
+        const auto& w = group_edges_[static_cast<size_t>(group_[i])].w;
+        busy = w[kCompute] * compute_mw_[i] + w[kComm] * comm_mw_[i] + w[kIdle] * idle;
         break;
       }
       case site::Workload::kInference:

@@ -99,7 +99,12 @@ struct PodGroup {
   double compute_fraction = 0.7;     // share of an iteration in the compute phase
   double checkpoint_interval_s = 0;  // 0 = never
   double checkpoint_length_s = 0;
-  double job_ramp_s = 30;                 // job start / stop ramp
+  double job_ramp_s = 30;  // job start / stop ramp
+  // A training pod's power edges (docs/configuration.md): each GPU ramps linearly over
+  // gpu_power_edge_s (0-100 %), and the GPUs of a pod start their ramps spread
+  // uniformly over gpu_edge_spread_s, so the pod's edge lasts the sum of the two.
+  double gpu_power_edge_s = 0.02;
+  double gpu_edge_spread_s = 0.02;
   double min_cap_w_per_gpu = 0;           // lowest power cap the gateway accepts
   double cap_actuation_lag_s = 0.5;       // command to effect
   double inference_utilisation_pu = 0.6;  // mean load of an inference pod, of compute

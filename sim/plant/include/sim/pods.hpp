@@ -7,6 +7,11 @@
 // mean utilisation; batch pods run at compute power. A pod's power is its demand
 // raised to its power floor and then limited by its power cap (the cap wins); cap
 // and floor commands take effect after the pod's actuation lag.
+//
+// A training pod does not jump between phases: its GPUs ramp (gpu_power_edge_s) and
+// start their ramps spread over gpu_edge_spread_s, so each edge has the closed-form
+// shape of sim/pod_edge.hpp. The pod's phase weights are the job's ideal phase wave
+// convolved with that edge, evaluated exactly at the step's time.
 #pragma once
 
 #include <array>
@@ -70,8 +75,14 @@ class PodFleet {
     double checkpoint_interval_s = 0;
     double checkpoint_length_s = 0;
     double checkpoint_offset_s = 0;
-    // Per step: the node power of this job's pods as weights of compute/communication/idle.
-    double w_compute = 1, w_comm = 0, w_idle = 0;
+  };
+  enum Phase { kCompute, kComm, kIdle, kPhases };
+  // Per pod group: a training group's edge and, per step, the node power of its pods
+  // as weights of compute/communication/idle (summing to 1).
+  struct GroupEdge {
+    int job = -1;  // -1: not a training group
+    double rise_s = 0, spread_s = 0;
+    std::array<double, kPhases> w{{1, 0, 0}};
   };
   struct DelayQueue {  // per pod, FIFO of commands waiting for the actuation lag
     std::vector<double> value, due_s;
@@ -81,11 +92,14 @@ class PodFleet {
     bool pop_due(int pod, double now_s, double& v);
   };
 
+  Phase ideal_phase(const Job& j, double t_s) const;
+  std::array<double, kPhases> edge_weights(const Job& j, const GroupEdge& e, double t_s) const;
   void update_jobs(double t_s);
   void update_inference(double dt_s);
   bool set_activity(const std::string& name, bool run);
 
   std::vector<Job> jobs_;
+  std::vector<GroupEdge> group_edges_;
   std::vector<std::string> group_names_;
   Rng& rng_;
   double inference_timer_s_ = 0;
