@@ -72,6 +72,21 @@ struct TurbineGroup {
   double fail_to_start_probability = 0.0;
   double underfrequency_trip_hz = 57.0;  // unit protection
   double underfrequency_trip_s = 1.0;
+  // GGOV1-style governor limits (docs/configuration.md gives the sources).
+  double valve_open_rate_pu_per_s = 0.1;   // GGOV1 Ropen
+  double valve_close_rate_pu_per_s = 0.1;  // GGOV1 -Rclose
+  double load_limit_pu = 1.0;              // GGOV1 Ldref, of rating
+  double load_limit_time_constant_s = 3;   // GGOV1 Tfload
+  double load_limit_kp = 2;                // GGOV1 Kpload
+  double load_limit_ki_per_s = 0.67;       // GGOV1 Kiload
+  // Over-speed (instantaneous) and over-frequency (timed) protection.
+  double overspeed_trip_pu = 1.10;
+  double overfrequency_trip_hz = 61.8;
+  double overfrequency_trip_s = 0.5;
+  // Fuel curve and emissions away from full load.
+  double heat_rate_half_load_pu = 1.30;  // heat rate at 50 % load, of full-load heat rate
+  double low_nox_min_load_pu = 0.5;      // lowest load of the DLE combustor's low-NOx mode
+  double part_load_nox_ppm = 150;        // below that load and during start-up
 };
 
 enum class PriorityClass { kInference, kTraining, kBatch };
@@ -257,7 +272,7 @@ struct ControllerSettings {
   double meter_tolerance_mw = 5;    // meter vs balance estimate before the meter is suspect
   double frozen_meter_s = 5;        // a reading unchanged this long while load moves is frozen
   double critical_lost_s = 1;       // critical measurements bad this long: fail-safe
-  double adopt_wait_s = 10;  // at start-up, with the POI good, wait this long for every unit
+  double adopt_wait_s = 10;         // at start-up, with the POI good, wait this long for every unit
 };
 
 struct Site {
