@@ -93,8 +93,9 @@ void read_turbine_governor(TomlReader& t, TurbineGroup& g) {
   const Range rate = Range::left_open(0, 10).because("pu of rating per second");
   t.number("valve_open_rate_pu_per_s", g.valve_open_rate_pu_per_s, rate);
   t.number("valve_close_rate_pu_per_s", g.valve_close_rate_pu_per_s, rate);
+  // The default 1 is above any valid minimum load; a given one must be too.
   if (t.number("load_limit_pu", g.load_limit_pu, Range::left_open(0, 1)) &&
-      g.load_limit_pu < g.min_stable_load_pu)
+      t.has("load_limit_pu") && g.min_stable_load_pu < 1 && g.load_limit_pu < g.min_stable_load_pu)
     t.error("load_limit_pu",
             "load limit " + format_number(g.load_limit_pu) + " pu is below min_stable_load_pu " +
                 format_number(g.min_stable_load_pu) + "; the unit could not hold its minimum load");

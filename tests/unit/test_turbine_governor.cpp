@@ -7,6 +7,8 @@
 #include <string>
 
 #include "sim/turbine.hpp"
+#include "site/load.hpp"
+#include "test_sites.hpp"
 
 namespace {
 
@@ -276,4 +278,61 @@ TEST_CASE("NOx is higher below the low-NOx range and during start-up; start-ups 
     CHECK(t.counters().fuel_mmbtu > total);
     CHECK(t.nox_ppm_now() == 25);
   }
+}
+
+namespace {
+// The island test site with `lines` added to its turbine group.
+site::LoadResult load_with(const std::string& lines, const std::string& hz = "60") {
+  std::string toml = test::island_site_toml(2, "droop");
+  const std::string group = "cooldown_s = 600\n";
+  toml.replace(toml.find(group), group.size(), group + lines + "\n");
+  const std::string f = "nominal_frequency_hz = 60";
+  toml.replace(toml.find(f), f.size(), "nominal_frequency_hz = " + hz);
+  return site::load_site_string(toml, "t.toml");
+}
+
+// The one error's text, or "" when the site loaded.
+std::string only_error(const site::LoadResult& r) {
+  for (const auto& d : r.errors)
+    UNSCOPED_INFO(d.str());
+  if (r.site) return "";
+  REQUIRE(r.errors.size() == 1);
+  return r.errors.front().str();
+}
+
+bool has(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+}  // namespace
+
+TEST_CASE("the governor, protection and emission keys are checked, naming what is allowed",
+          "[site][turbine]") {
+  CHECK(only_error(load_with("valve_close_rate_pu_per_s = 0"))
+            .find("turbine_group[0].valve_close_rate_pu_per_s") != std::string::npos);
+  const std::string of = only_error(load_with("overfrequency_trip_hz = 59.5"));
+  CHECK(has(of, "overfrequency_trip_hz"));
+  CHECK(has(of, "above grid.nominal_frequency_hz"));
+  CHECK(has(only_error(load_with("overspeed_trip_pu = 1.0")), "overspeed_trip_pu"));
+  const std::string ll = only_error(load_with("load_limit_pu = 0.4"));
+  CHECK(has(ll, "below min_stable_load_pu 0.5"));
+  // With no-load fuel 0.2 the half-load heat rate must lie in (0.8, 1.6).
+  const std::string hr = only_error(load_with("heat_rate_half_load_pu = 1.6"));
+  CHECK(has(hr, "makes fuel fall"));
+  CHECK(has(hr, "(0.8, 1.6)"));
+  CHECK(only_error(load_with("heat_rate_half_load_pu = 1.59")).empty());
+  // A no-load fuel of 0.9 rules out the default 1.3: (1.85, 1.95).
+  CHECK(has(only_error(load_with("no_load_fuel_pu = 0.9")), "(the default)"));
+  CHECK(has(only_error(load_with("part_load_nox_ppm = -1")), "part_load_nox_ppm"));
+  CHECK(has(only_error(load_with("low_nox_min_load_pu = 1.5")), "low_nox_min_load_pu"));
+}
+
+TEST_CASE("the frequency relays' defaults scale to a 50 Hz grid", "[site][turbine]") {
+  const site::LoadResult r50 = load_with("", "50");
+  REQUIRE(r50.site);
+  CHECK(r50.site->turbine_groups[0].overfrequency_trip_hz == Approx(61.8 * 50 / 60));
+  CHECK(r50.site->turbine_groups[0].underfrequency_trip_hz == Approx(57.0 * 50 / 60));
+  const site::LoadResult r60 = load_with("");
+  REQUIRE(r60.site);
+  CHECK(r60.site->turbine_groups[0].overfrequency_trip_hz == 61.8);
+  CHECK(r60.site->turbine_groups[0].underfrequency_trip_hz == 57.0);
 }
