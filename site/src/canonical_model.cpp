@@ -83,6 +83,18 @@ std::string canonical_model(const Site& s) {
     w.num("underfrequency_trip_hz", t.underfrequency_trip_hz);
     w.num("underfrequency_trip_s", t.underfrequency_trip_s);
     w.flag("black_start", t.black_start);
+    w.num("valve_open_rate_pu_per_s", t.valve_open_rate_pu_per_s);
+    w.num("valve_close_rate_pu_per_s", t.valve_close_rate_pu_per_s);
+    w.num("load_limit_pu", t.load_limit_pu);
+    w.num("load_limit_time_constant_s", t.load_limit_time_constant_s);
+    w.num("load_limit_kp", t.load_limit_kp);
+    w.num("load_limit_ki_per_s", t.load_limit_ki_per_s);
+    w.num("overspeed_trip_pu", t.overspeed_trip_pu);
+    w.num("overfrequency_trip_hz", t.overfrequency_trip_hz);
+    w.num("overfrequency_trip_s", t.overfrequency_trip_s);
+    w.num("heat_rate_half_load_pu", t.heat_rate_half_load_pu);
+    w.num("low_nox_min_load_pu", t.low_nox_min_load_pu);
+    w.num("part_load_nox_ppm", t.part_load_nox_ppm);
   }
   for (std::size_t i = 0; i < s.pod_groups.size(); ++i) {
     const PodGroup& p = s.pod_groups[i];

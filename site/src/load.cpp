@@ -88,6 +88,55 @@ void read_island(TomlReader& root, Island& island) {
   t->finish();
 }
 
+// GGOV1-style valve rate limits and load (temperature) limiter.
+void read_turbine_governor(TomlReader& t, TurbineGroup& g) {
+  const Range rate = Range::left_open(0, 10).because("pu of rating per second");
+  t.number("valve_open_rate_pu_per_s", g.valve_open_rate_pu_per_s, rate);
+  t.number("valve_close_rate_pu_per_s", g.valve_close_rate_pu_per_s, rate);
+  // The default 1 is above any valid minimum load; a given one must be too.
+  if (t.number("load_limit_pu", g.load_limit_pu, Range::left_open(0, 1)) &&
+      t.has("load_limit_pu") && g.min_stable_load_pu < 1 && g.load_limit_pu < g.min_stable_load_pu)
+    t.error("load_limit_pu",
+            "load limit " + format_number(g.load_limit_pu) + " pu is below min_stable_load_pu " +
+                format_number(g.min_stable_load_pu) + "; the unit could not hold its minimum load");
+  t.number("load_limit_time_constant_s", g.load_limit_time_constant_s, Range::left_open(0, 60));
+  t.number("load_limit_kp", g.load_limit_kp, Range::closed(0, 100));
+  t.number("load_limit_ki_per_s", g.load_limit_ki_per_s, Range::left_open(0, 100));
+}
+
+// Over-speed trips at once; over-frequency after a delay (the under-frequency pair's twin).
+void read_turbine_protection(TomlReader& t, TurbineGroup& g, const Site& s, bool frequency_ok) {
+  t.number("overspeed_trip_pu", g.overspeed_trip_pu,
+           Range::left_open(1, 1.3).because("above rated speed, at most 130 %"));
+  if (frequency_ok && !t.has("overfrequency_trip_hz"))
+    g.overfrequency_trip_hz *= s.grid.nominal_frequency_hz / 60.0;
+  const Range trip_hz = frequency_ok ? Range::left_open(s.grid.nominal_frequency_hz,
+                                                        1.2 * s.grid.nominal_frequency_hz)
+                                           .because("above grid.nominal_frequency_hz")
+                                     : Range::above(0);
+  t.number("overfrequency_trip_hz", g.overfrequency_trip_hz, trip_hz);
+  t.number("overfrequency_trip_s", g.overfrequency_trip_s, Range::closed(0, 60));
+}
+
+// The quadratic fuel curve through no-load fuel, full-load fuel and the half-load heat
+// rate must rise with load: F'(p) = b + 2 c p > 0 on [0, 1] bounds the half-load ratio.
+void read_turbine_emissions(TomlReader& t, TurbineGroup& g) {
+  // Checked given or not: a no_load_fuel_pu far from 0.2 can rule out the default.
+  if (t.number("heat_rate_half_load_pu", g.heat_rate_half_load_pu, Range::closed(1, 3))) {
+    const double nl = g.no_load_fuel_pu;
+    const double lo = (1 + 3 * nl) / 2, hi = (3 + nl) / 2;
+    if (!(g.heat_rate_half_load_pu > lo && g.heat_rate_half_load_pu < hi))
+      t.error("heat_rate_half_load_pu",
+              format_number(g.heat_rate_half_load_pu) +
+                  (t.has("heat_rate_half_load_pu") ? "" : " (the default)") +
+                  " makes fuel fall as load rises somewhere in [0, 1]; with no_load_fuel_pu " +
+                  format_number(nl) + " it must lie in (" + format_number(lo) + ", " +
+                  format_number(hi) + ")");
+  }
+  t.number("low_nox_min_load_pu", g.low_nox_min_load_pu, Range::closed(0, 1));
+  t.number("part_load_nox_ppm", g.part_load_nox_ppm, Range::closed(0, 1000));
+}
+
 void read_turbine_groups(TomlReader& root, Site& s, bool frequency_ok,
                          std::map<std::string, std::string>& names) {
   long long units = 0;
@@ -134,9 +183,15 @@ void read_turbine_groups(TomlReader& root, Site& s, bool frequency_ok,
                                                            s.grid.nominal_frequency_hz)
                                              .because("below grid.nominal_frequency_hz")
                                        : Range::above(0);
+    // The frequency defaults are for 60 Hz; on a 50 Hz grid they scale with nominal.
+    if (frequency_ok && !t.has("underfrequency_trip_hz"))
+      g.underfrequency_trip_hz *= s.grid.nominal_frequency_hz / 60.0;
     t.number("underfrequency_trip_hz", g.underfrequency_trip_hz, trip_hz);
     t.number("underfrequency_trip_s", g.underfrequency_trip_s, Range::closed(0, 60));
     t.boolean("black_start", g.black_start);
+    read_turbine_governor(t, g);
+    read_turbine_protection(t, g, s, frequency_ok);
+    read_turbine_emissions(t, g);
     t.finish();
     s.turbine_groups.push_back(std::move(g));
   }

@@ -95,9 +95,11 @@ TEST_CASE("setpoint changes follow the ramp limit", "[sim][turbine]") {
   CHECK(t.mechanical_mw() == Approx(16.5).epsilon(1e-6));
 }
 
+// Droop may take an online unit below minimum stable load, down to no load (GGOV1's
+// governor range); the set-point may not. Neither may take it past its rating.
 TEST_CASE(
-    "an online unit never runs below minimum stable load, even as the grid frequency "
-    "swings",
+    "an online unit stays between no load and its rating, and online, as the grid "
+    "frequency swings",
     "[sim][turbine]") {
   sim::Turbine t(unit_params());
   t.force_online(8.25);
@@ -110,7 +112,7 @@ TEST_CASE(
     }
     t.step(kDt, speed, 0.0, speed * 60);
     REQUIRE(t.state() == sim::TurbineState::kOnline);
-    REQUIRE(t.mechanical_mw() >= 8.25 * (1 - 1e-9));
+    REQUIRE(t.mechanical_mw() >= 0);
     REQUIRE(t.mechanical_mw() <= 16.5 * (1 + 1e-9));
   }
 }

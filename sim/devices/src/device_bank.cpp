@@ -110,6 +110,7 @@ double DeviceBank::value_of(int device, const Register& r) const {
       if (is(r, "status"))
         return status_code(static_cast<TurbineState>(measured("turbine." + i + ".state")));
       if (is(r, "power_mw")) return measured("turbine." + i + ".power_mw");
+      if (is(r, "mechanical_power_mw")) return measured("turbine." + i + ".mechanical_power_mw");
       if (is(r, "setpoint_readback_mw") || is(r, "setpoint_mw"))
         return measured("turbine." + i + ".setpoint_mw");
       if (is(r, "run_hours")) return measured("turbine." + i + ".run_hours");

@@ -26,6 +26,7 @@ Measurements::Measurements(const site::Site& site) {
     const std::string dev = "turbine." + std::to_string(u);
     const int d = add_device(dev);
     add_point(dev + ".power_mw", Quantity::kTurbinePowerMw, u, d);
+    add_point(dev + ".mechanical_power_mw", Quantity::kTurbineMechanicalMw, u, d);
     add_point(dev + ".setpoint_mw", Quantity::kTurbineSetpointMw, u, d);
     add_point(dev + ".state", Quantity::kTurbineState, u, d);
     add_point(dev + ".run_hours", Quantity::kTurbineRunHours, u, d);

@@ -169,6 +169,8 @@ double Plant::true_value(int point) const {
     case Quantity::kFacilityLoadMw:
       return state_.load_mw + state_.losses_mw;
     case Quantity::kTurbinePowerMw:
+      return turbine(p.index).electrical_mw();
+    case Quantity::kTurbineMechanicalMw:
       return turbine(p.index).mechanical_mw();
     case Quantity::kTurbineSetpointMw:
       return turbine(p.index).setpoint_mw();

@@ -83,14 +83,26 @@ const char* to_string(TripCause c) {
       return "fail_to_start";
     case TripCause::kUnderfrequency:
       return "underfrequency";
+    case TripCause::kOverspeed:
+      return "overspeed";
+    case TripCause::kOverfrequency:
+      return "overfrequency";
   }
   return "?";
 }
 
+// The quadratic through F(0) = no-load fuel, F(1) = 1 and the half-load heat rate r:
+// heat rate at p is F(p) / p of full load's, so F(0.5) = r / 2, which gives
+// c = 2 (1 + nl - r) and b = 1 - nl - c. r = 1 + nl is the straight line.
 Turbine::Turbine(const site::TurbineGroup& params)
     : p_(params),
       setpoint_pu_(params.min_stable_load_pu),
-      nox_kg_per_mmbtu_(nox_kg_per_mmbtu_from_ppm(params.nox_ppm)) {}
+      fuel_a_(params.no_load_fuel_pu),
+      fuel_b_(1.0 - params.no_load_fuel_pu -
+              2.0 * (1.0 + params.no_load_fuel_pu - params.heat_rate_half_load_pu)),
+      fuel_c_(2.0 * (1.0 + params.no_load_fuel_pu - params.heat_rate_half_load_pu)),
+      nox_kg_per_mmbtu_(nox_kg_per_mmbtu_from_ppm(params.nox_ppm)),
+      part_load_nox_kg_per_mmbtu_(nox_kg_per_mmbtu_from_ppm(params.part_load_nox_ppm)) {}
 
 void Turbine::enter(TurbineState s) {
   state_ = s;
@@ -168,12 +180,20 @@ void Turbine::trip(TripCause cause) {
   ++counters_.trips;
   if (cause == TripCause::kFailToStart) ++counters_.failed_starts;
   trip_cause_ = cause;
-  ref_pu_ = valve_pu_ = pm_pu_ = 0;  // fuel cut: output falls at once
+  cut_fuel();  // the fuel stop valve shuts and the breaker opens: output falls at once
   enter(TurbineState::kTripped);
 }
 
+void Turbine::cut_fuel() {
+  ref_pu_ = valve_pu_ = pm_pu_ = exhaust_pu_ = 0;
+  load_limit_pu_ = 1.0;
+  electrical_mw_ = 0;
+  underfrequency_s_ = overfrequency_s_ = 0;
+}
+
 void Turbine::force_online(double mw) {
-  setpoint_pu_ = ref_pu_ = valve_pu_ = pm_pu_ = mw / p_.rating_mw;
+  setpoint_pu_ = ref_pu_ = valve_pu_ = pm_pu_ = exhaust_pu_ = mw / p_.rating_mw;
+  load_limit_pu_ = 1.0;
   electrical_mw_ = mw;
   enter(TurbineState::kOnline);
 }
@@ -181,6 +201,11 @@ void Turbine::force_online(double mw) {
 void Turbine::absorb_isochronous(double isochronous_pu) {
   if (!breaker_closed()) return;
   ref_pu_ = std::clamp(ref_pu_ + isochronous_pu, 0.0, 1.0);
+}
+
+double Turbine::fuel_pu_at(double p_pu) const {
+  const double p = std::clamp(p_pu, 0.0, 1.0);
+  return fuel_a_ + (fuel_b_ + fuel_c_ * p) * p;
 }
 
 double Turbine::fuel_mmbtu_per_h() const {
@@ -193,10 +218,35 @@ double Turbine::fuel_mmbtu_per_h() const {
     case TurbineState::kLoading:
     case TurbineState::kOnline:
     case TurbineState::kUnloading:
-      return full_mmbtu_per_h * (p_.no_load_fuel_pu + (1.0 - p_.no_load_fuel_pu) * pm_pu_);
+      return full_mmbtu_per_h * fuel_pu_at(pm_pu_);
     default:
       return 0;
   }
+}
+
+bool Turbine::starting() const {
+  switch (state_) {
+    case TurbineState::kIgniting:
+    case TurbineState::kAccelerating:
+    case TurbineState::kSynchronising:
+    case TurbineState::kLoading:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A DLE combustor holds its low NOx only in its lean-premix range; below it (and in
+// the diffusion-flame start-up) the flame burns hotter in its pilot zone.
+// Within the online tolerance: a unit that came online at minimum stable load (the
+// DLE threshold by default) runs in its low-NOx mode.
+bool Turbine::low_nox_mode() const {
+  return !starting() && pm_pu_ >= p_.low_nox_min_load_pu * (1 - kOnlineTolerancePu);
+}
+
+double Turbine::nox_ppm_now() const {
+  if (fuel_mmbtu_per_h() <= 0) return 0;
+  return low_nox_mode() ? p_.nox_ppm : p_.part_load_nox_ppm;
 }
 
 void Turbine::step_sequence(double dt_s) {
@@ -228,7 +278,7 @@ void Turbine::step_sequence(double dt_s) {
       break;
     case TurbineState::kSynchronising:
       if (phase_done) {
-        ref_pu_ = valve_pu_ = pm_pu_ = 0;
+        cut_fuel();  // the breaker closes at no load
         next(TurbineState::kLoading);
       }
       break;
@@ -240,7 +290,7 @@ void Turbine::step_sequence(double dt_s) {
       break;
     case TurbineState::kUnloading:
       if (ref_pu_ <= 0 && pm_pu_ <= 1e-3) {
-        ref_pu_ = valve_pu_ = pm_pu_ = 0;
+        cut_fuel();  // the breaker opens at no load
         enter(TurbineState::kCooldown);
       }
       break;
@@ -255,38 +305,68 @@ void Turbine::step_sequence(double dt_s) {
 void Turbine::step_governor(double dt_s, double speed_pu, double isochronous_pu) {
   const double max_step_pu = p_.ramp_rate_pu_per_min / 60.0 * dt_s;
   double target_pu = setpoint_pu_;
-  double lo_pu = p_.min_stable_load_pu;
   if (state_ == TurbineState::kLoading) {
-    lo_pu = 0;
     target_pu = std::max(setpoint_pu_, p_.min_stable_load_pu);
   } else if (state_ == TurbineState::kUnloading) {
-    lo_pu = 0;
     target_pu = 0;
   }
   ref_pu_ += std::clamp(target_pu - ref_pu_, -max_step_pu, max_step_pu);
 
-  const double demand_pu =
-      std::clamp(ref_pu_ + (1.0 - speed_pu) / p_.droop_pu + isochronous_pu, lo_pu, 1.0);
-  valve_pu_ += (demand_pu - valve_pu_) * lag_factor(dt_s, p_.valve_time_constant_s);
+  // Speed demand down to no load: minimum stable load bounds the set-point, not droop.
+  const double speed_demand_pu =
+      std::clamp(ref_pu_ + (1.0 - speed_pu) / p_.droop_pu + isochronous_pu, 0.0, 1.0);
+  const double gate_pu = std::min(speed_demand_pu, load_limit_pu_);  // low-value gate
+  const double valve_step_pu = (gate_pu - valve_pu_) * lag_factor(dt_s, p_.valve_time_constant_s);
+  valve_pu_ += std::clamp(valve_step_pu, -p_.valve_close_rate_pu_per_s * dt_s,
+                          p_.valve_open_rate_pu_per_s * dt_s);
   pm_pu_ += (valve_pu_ - pm_pu_) * lag_factor(dt_s, p_.turbine_time_constant_s);
+  step_load_limiter(dt_s, gate_pu);
+}
+
+// GGOV1's load limiter: a PI on the lagged exhaust signal, its integrator tracking the
+// gate's output, so it sits above the speed demand until the exhaust reaches Ldref
+// and then holds it there. Both updates are exact lags, stable at any step.
+void Turbine::step_load_limiter(double dt_s, double gate_pu) {
+  exhaust_pu_ += (pm_pu_ - exhaust_pu_) * lag_factor(dt_s, p_.load_limit_time_constant_s);
+  const double target_pu = gate_pu + p_.load_limit_kp * (p_.load_limit_pu - exhaust_pu_);
+  load_limit_pu_ += (target_pu - load_limit_pu_) * lag_factor(dt_s, 1.0 / p_.load_limit_ki_per_s);
+  load_limit_pu_ = std::clamp(load_limit_pu_, 0.0, 1.0);
 }
 
 void Turbine::account(double dt_s) {
   if (breaker_closed()) counters_.run_s += dt_s;
   const double fuel_mmbtu = fuel_mmbtu_per_h() * dt_s / 3600.0;
+  const double nox_kg =
+      fuel_mmbtu * (low_nox_mode() ? nox_kg_per_mmbtu_ : part_load_nox_kg_per_mmbtu_);
   counters_.fuel_mmbtu += fuel_mmbtu;
   counters_.co2_kg += fuel_mmbtu * p_.co2_kg_per_mmbtu;
-  counters_.nox_kg += fuel_mmbtu * nox_kg_per_mmbtu_;
+  counters_.nox_kg += nox_kg;
+  if (starting()) {
+    counters_.startup_fuel_mmbtu += fuel_mmbtu;
+    counters_.startup_nox_kg += nox_kg;
+  }
+}
+
+// Over-speed trips at once; the frequency relays after their delays.
+void Turbine::step_protection(double dt_s, double speed_pu, double frequency_hz) {
+  if (speed_pu >= p_.overspeed_trip_pu) {
+    trip(TripCause::kOverspeed);
+    return;
+  }
+  const bool over = frequency_hz >= p_.overfrequency_trip_hz;
+  overfrequency_s_ = over ? overfrequency_s_ + dt_s : 0;
+  underfrequency_s_ = frequency_hz < p_.underfrequency_trip_hz ? underfrequency_s_ + dt_s : 0;
+  if (over && overfrequency_s_ >= p_.overfrequency_trip_s - 1e-9) {
+    overfrequency_s_ = 0;
+    trip(TripCause::kOverfrequency);
+  } else if (underfrequency_s_ >= p_.underfrequency_trip_s) {
+    underfrequency_s_ = 0;
+    trip(TripCause::kUnderfrequency);
+  }
 }
 
 void Turbine::step(double dt_s, double speed_pu, double isochronous_pu, double frequency_hz) {
-  if (breaker_closed()) {
-    underfrequency_s_ = frequency_hz < p_.underfrequency_trip_hz ? underfrequency_s_ + dt_s : 0;
-    if (underfrequency_s_ >= p_.underfrequency_trip_s) {
-      underfrequency_s_ = 0;
-      trip(TripCause::kUnderfrequency);
-    }
-  }
+  if (breaker_closed()) step_protection(dt_s, speed_pu, frequency_hz);
   if (breaker_closed()) step_governor(dt_s, speed_pu, isochronous_pu);
   account(dt_s);
   step_sequence(dt_s);

@@ -79,6 +79,21 @@ struct TurbineGroup {
   // Can start on a dead bus (its own starting power: a diesel or battery
   // starter package). Without one a unit's starter and auxiliaries need a live bus.
   bool black_start = false;
+  // GGOV1-style governor limits (docs/configuration.md gives the sources).
+  double valve_open_rate_pu_per_s = 0.1;   // GGOV1 Ropen
+  double valve_close_rate_pu_per_s = 0.1;  // GGOV1 -Rclose
+  double load_limit_pu = 1.0;              // GGOV1 Ldref, of rating
+  double load_limit_time_constant_s = 3;   // GGOV1 Tfload
+  double load_limit_kp = 2;                // GGOV1 Kpload
+  double load_limit_ki_per_s = 0.67;       // GGOV1 Kiload
+  // Over-speed (instantaneous) and over-frequency (timed) protection.
+  double overspeed_trip_pu = 1.10;
+  double overfrequency_trip_hz = 61.8;
+  double overfrequency_trip_s = 0.5;
+  // Fuel curve and emissions away from full load.
+  double heat_rate_half_load_pu = 1.30;  // heat rate at 50 % load, of full-load heat rate
+  double low_nox_min_load_pu = 0.5;      // lowest load of the DLE combustor's low-NOx mode
+  double part_load_nox_ppm = 150;        // below that load and during start-up
 };
 
 enum class PriorityClass { kInference, kTraining, kBatch };

@@ -22,7 +22,8 @@ enum class Quantity : std::uint8_t {
   kPoiGridAvailable,
   kPoiBusFrequencyHz,
   kPoiRocofHzPerS,
-  kTurbinePowerMw,
+  kTurbinePowerMw,  // electrical output
+  kTurbineMechanicalMw,
   kTurbineSetpointMw,
   kTurbineState,
   kTurbineRunHours,

@@ -1,9 +1,13 @@
-// One gas turbine-generator: start sequence, GAST-style governor, protection, emissions.
+// One gas turbine-generator: start sequence, GGOV1-style governor, protection, emissions.
 //
 // Governor (per unit, on the unit's rating): load reference ramped at the configured
-// rate, droop (1 - w) / R, plus the island's isochronous term when islanded; the
-// demand is limited to [minimum stable load, 1] once online, then passes the valve
-// lag T1 and the turbine lag T2 (GAST, BRIEF.md section 2) to mechanical power.
+// rate, droop (1 - w) / R, plus the island's isochronous term when islanded; the speed
+// demand is limited to [0 (no load), 1] once online. A low-value gate takes the lesser
+// of it and the load limiter (GGOV1's Ldref/Kpload/Kiload on the exhaust-temperature
+// signal: mechanical power lagged by Tfload). The valve follows through its lag T1 at
+// no more than its opening and closing rates (GGOV1 Ropen/Rclose), and the turbine lag
+// T2 turns valve into mechanical power. Electrical power is what the bus takes from
+// the unit (the plant sets it); the difference goes into or out of the rotor.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +30,15 @@ enum class TurbineState : std::uint8_t {
   kTripped,    // locked out; needs a reset
 };
 
-enum class TripCause : std::uint8_t { kNone, kCommanded, kFailToStart, kUnderfrequency };
+// Codes as the turbine map's trip_cause register gives them (docs/register-maps.md).
+enum class TripCause : std::uint8_t {
+  kNone,
+  kCommanded,
+  kFailToStart,
+  kUnderfrequency,
+  kOverspeed,
+  kOverfrequency,
+};
 
 const char* to_string(TurbineState s);
 // The unit controller's coarse status code, as its Modbus status register reports
@@ -45,6 +57,9 @@ struct TurbineCounters {
   double fuel_mmbtu = 0;
   double co2_kg = 0;
   double nox_kg = 0;
+  // Of the above, what the starts burnt and emitted: from ignition until online.
+  double startup_fuel_mmbtu = 0;
+  double startup_nox_kg = 0;
 };
 
 class Turbine {
@@ -61,8 +76,8 @@ class Turbine {
   // Puts the unit online at `mw` in steady state (the plant as found at start-up).
   void force_online(double mw);
 
-  // Inputs of one step: speed in pu of nominal, islanded or not, the island's
-  // isochronous term (pu of rating), and frequency for under-frequency protection.
+  // Inputs of one step: speed in pu of nominal (governor and over-speed), the
+  // island's isochronous term (pu of rating), and frequency for the frequency relays.
   void step(double dt_s, double speed_pu, double isochronous_pu, double frequency_hz);
 
   bool breaker_closed() const {
@@ -75,16 +90,29 @@ class Turbine {
   TurbineState state() const { return state_; }
   TripCause trip_cause() const { return trip_cause_; }
   double mechanical_mw() const { return pm_pu_ * p_.rating_mw; }
-  // What the generator gives the bus: the plant's bus sets it each step (its
-  // mechanical power less what went into its rotor); 0 with the breaker open.
-  double electrical_mw() const { return breaker_closed() ? electrical_mw_ : 0.0; }
-  void set_electrical_mw(double mw) { electrical_mw_ = mw; }
+  // Electrical output: the unit's share of the bus, as the plant sets it each step;
+  // until it does, the mechanical output (steady state). 0 with the breaker open.
+  void set_electrical_mw(double mw) {
+    electrical_mw_ = mw;
+    electrical_set_ = true;
+  }
+  double electrical_mw() const {
+    if (!breaker_closed()) return 0;
+    return electrical_set_ ? electrical_mw_ : mechanical_mw();
+  }
+  double valve_pu() const { return valve_pu_; }            // fuel valve stroke, pu of rating
+  double load_limit_pu() const { return load_limit_pu_; }  // the load limiter's output
   double reference_mw() const { return ref_pu_ * p_.rating_mw; }
   double setpoint_mw() const { return setpoint_pu_ * p_.rating_mw; }
   double state_elapsed_s() const { return state_s_; }
   double rating_mw() const { return p_.rating_mw; }
   double inertia_mws() const { return p_.inertia_h_s * p_.rating_mw; }
   double fuel_mmbtu_per_h() const;
+  // The fuel curve: fuel at mechanical output `p_pu`, of full-load fuel (quadratic
+  // through no-load fuel, the half-load heat rate and full-load fuel).
+  double fuel_pu_at(double p_pu) const;
+  double nox_ppm_now() const;  // stack NOx now, ppm at 15 % O2 dry
+  bool starting() const;       // ignition to online: start-up fuel and NOx
   const TurbineCounters& counters() const { return counters_; }
   const site::TurbineGroup& params() const { return p_; }
 
@@ -92,7 +120,11 @@ class Turbine {
   void enter(TurbineState s);
   double phase_duration_s(TurbineState s) const;
   void step_sequence(double dt_s);
+  bool low_nox_mode() const;
+  void step_protection(double dt_s, double speed_pu, double frequency_hz);
   void step_governor(double dt_s, double speed_pu, double isochronous_pu);
+  void step_load_limiter(double dt_s, double gate_pu);
+  void cut_fuel();
   void account(double dt_s);
 
   site::TurbineGroup p_;  // a copy: the unit outlives any site object
@@ -104,9 +136,15 @@ class Turbine {
   double ref_pu_ = 0;   // ramp-limited load reference
   double valve_pu_ = 0;
   double pm_pu_ = 0;
-  double electrical_mw_ = 0;
   double underfrequency_s_ = 0;
+  double overfrequency_s_ = 0;
+  double exhaust_pu_ = 0;       // the load limiter's temperature signal
+  double load_limit_pu_ = 1.0;  // the load limiter's output (fsrt)
+  double electrical_mw_ = 0;
+  bool electrical_set_ = false;
+  double fuel_a_, fuel_b_, fuel_c_;  // fuel_pu = a + b p + c p^2
   double nox_kg_per_mmbtu_;
+  double part_load_nox_kg_per_mmbtu_;
   TurbineCounters counters_;
 };
 
