@@ -171,6 +171,7 @@ void ModbusIo::read(ProcessImage& image, double now_s) {
     const Impl::Device& d = m.devices[static_cast<size_t>(m.turbines[u])];
     TurbineInputs& t = image.turbines[u];
     put(t.power_mw, d, "power_mw", -0.1 * l.turbine_mw_max, l.turbine_mw_max);
+    put(t.mechanical_power_mw, d, "mechanical_power_mw", -0.1 * l.turbine_mw_max, l.turbine_mw_max);
     put(t.setpoint_mw, d, "setpoint_readback_mw", 0, l.turbine_mw_max);
     put(t.status, d, "status", 0, 6);
     put(t.run_hours, d, "run_hours", 0, 1e6);

@@ -20,8 +20,10 @@ SimIo::SimIo(sim::Plant& plant, const SimIoOptions& options)
                    m.find_point("poi.grid_available"),   m.find_point("poi.facility_load_mw")};
   for (int u = 0; u < plant.turbine_count(); ++u) {
     const std::string d = "turbine." + std::to_string(u);
-    units_.push_back(UnitPoints{m.find_point(d + ".power_mw"), m.find_point(d + ".setpoint_mw"),
-                                m.find_point(d + ".state"), m.find_point(d + ".run_hours")});
+    units_.push_back(UnitPoints{m.find_point(d + ".power_mw"),
+                                m.find_point(d + ".mechanical_power_mw"),
+                                m.find_point(d + ".setpoint_mw"), m.find_point(d + ".state"),
+                                m.find_point(d + ".run_hours")});
     setpoint_written_.push_back(plant.turbine(u).setpoint_mw());
   }
   for (int p = 0; p < plant.pods().size(); ++p) {
@@ -63,6 +65,8 @@ void SimIo::read(ProcessImage& image, double now_s) {
   for (size_t u = 0; u < units_.size(); ++u) {
     TurbineInputs& t = image.turbines[u];
     read_point(t.power_mw, units_[u].power, now_s, -0.1 * limits_.turbine_mw_max,
+               limits_.turbine_mw_max);
+    read_point(t.mechanical_power_mw, units_[u].mechanical, now_s, -0.1 * limits_.turbine_mw_max,
                limits_.turbine_mw_max);
     read_point(t.setpoint_mw, units_[u].setpoint, now_s, 0, limits_.turbine_mw_max);
     // The simulated unit reports its detailed state; the device register holds the coarse code.

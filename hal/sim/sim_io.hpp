@@ -54,7 +54,7 @@ class SimIo final : public PlantIo {
     int import_mw, grid_hz, bus_hz, rocof, voltage, breaker, grid_available, facility_mw;
   } poi_{};
   struct UnitPoints {
-    int power, setpoint, state, run_hours;
+    int power, mechanical, setpoint, state, run_hours;
   };
   struct PodPoints {
     int power, cap, floor;

@@ -237,3 +237,23 @@ TEST_CASE(
   CHECK(loop.controller.unit(1).state() == fw::UnitState::kLockout);
   CHECK(loop.controller.unit(2).state() == fw::UnitState::kOnline);
 }
+
+TEST_CASE("the controller's NOx account follows the units' own counters through starts",
+          "[controller][permit]") {
+  // Islanded by an outage: units start (diffusion-flame start-up, part load) and
+  // load up. The controller counts NOx from the same fuel curve and combustor
+  // modes (site/turbine_fuel.hpp) on what it reads; the plant counts it exactly.
+  test::ClosedLoop loop(preset_100k());
+  loop.run_for(10);
+  loop.plant.grid_outage();
+  loop.run_for(1800);
+  double plant_nox_kg = 0;
+  int starts = 0;
+  for (int u = 0; u < loop.plant.turbine_count(); ++u) {
+    plant_nox_kg += loop.plant.turbine(u).counters().nox_kg;
+    starts += loop.plant.turbine(u).counters().starts;
+  }
+  REQUIRE(starts >= 3);
+  REQUIRE(plant_nox_kg > 0);
+  CHECK(loop.controller.status().nox_kg == Approx(plant_nox_kg).epsilon(0.03));
+}

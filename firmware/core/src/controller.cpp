@@ -5,15 +5,11 @@
 #include <cstdio>
 
 #include "controller_impl.hpp"
+#include "site/turbine_fuel.hpp"
 
 namespace fw {
 
 namespace {
-constexpr double kBtuPerKwhToMmbtuPerMwh = 1e-3;
-// 40 CFR 60 App. A Method 19 (see sim/turbine.cpp): kg NOx per MMBtu from ppm at 15 % O2.
-double nox_kg_per_mmbtu(double ppm) {
-  return ppm * 1.194e-7 * 8710.0 * 20.9 / 5.9 / 2.2046226218;
-}
 bool on(const hal::Signal& s) {
   return s.good() && s.value > 0.5;
 }
@@ -26,8 +22,8 @@ constexpr double kPeakForgetPuPerS = 0.0002;  // of the site's full power per se
 double full_fuel_nox_kg_per_h(const site::Site& site) {
   double kg = 0;
   for (const site::TurbineGroup& g : site.turbine_groups)
-    kg += g.count * g.rating_mw * g.heat_rate_btu_per_kwh * kBtuPerKwhToMmbtuPerMwh *
-          nox_kg_per_mmbtu(g.nox_ppm);
+    kg +=
+        g.count * site::full_load_fuel_mmbtu_per_h(g) * site::nox_kg_per_mmbtu_from_ppm(g.nox_ppm);
   return kg;
 }
 
@@ -50,9 +46,9 @@ Controller::Impl::Impl(const site::Site& s, const PermitUsage& usage)
       v.droop_pu = g.droop_pu;
       v.start_to_msl_s = g.purge_s + g.ignition_s + g.acceleration_s + g.synchronisation_s +
                          g.min_stable_load_pu / g.ramp_rate_pu_per_min * 60.0;
-      v.fuel_mmbtu_per_h_full = g.rating_mw * g.heat_rate_btu_per_kwh * kBtuPerKwhToMmbtuPerMwh;
-      v.no_load_fuel_pu = g.no_load_fuel_pu;
-      v.nox_kg_per_mmbtu = nox_kg_per_mmbtu(g.nox_ppm);
+      v.group = &g;
+      v.fuel_mmbtu_per_h_full = site::full_load_fuel_mmbtu_per_h(g);
+      v.nox_kg_per_mmbtu = site::nox_kg_per_mmbtu_from_ppm(g.nox_ppm);
       units.push_back(v);
     }
   }
@@ -89,7 +85,7 @@ double Controller::Impl::online_headroom_mw() const {
   double mw = 0;
   for (size_t u = 0; u < units.size(); ++u)
     if (machines[u].state() == UnitState::kOnline)
-      mw += std::max(0.0, units[u].rating_mw - units[u].power_mw);
+      mw += std::max(0.0, units[u].rating_mw - units[u].mechanical_mw);
   return mw;
 }
 
@@ -116,6 +112,9 @@ void Controller::Impl::estimate(const hal::ProcessImage& img) {
     UnitView& v = units[u];
     v.comms_ok = t.power_mw.good() && t.status.good();
     if (t.power_mw.good()) v.power_mw = t.power_mw.value;
+    // The shaft's power, for the headroom to rating and the fuel; the electrical
+    // output stands in for it from a unit that does not report it.
+    v.mechanical_mw = t.mechanical_power_mw.good() ? t.mechanical_power_mw.value : v.power_mw;
     if (t.status.good())
       v.status = static_cast<hal::TurbineStatus>(static_cast<int>(t.status.value));
     if (t.run_hours.good()) v.run_hours = t.run_hours.value;

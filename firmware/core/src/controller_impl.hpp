@@ -13,10 +13,13 @@ namespace fw {
 struct UnitView {
   double rating_mw = 0, msl_mw = 0, ramp_mw_per_s = 0, droop_pu = 0.04;
   double start_to_msl_s = 0;  // start sequence plus loading to minimum stable load
-  double fuel_mmbtu_per_h_full = 0, no_load_fuel_pu = 0, nox_kg_per_mmbtu = 0;
+  // Its type, for the fuel curve and NOx (site/turbine_fuel.hpp).
+  const site::TurbineGroup* group = nullptr;
+  double fuel_mmbtu_per_h_full = 0, nox_kg_per_mmbtu = 0;  // at full load, in the low-NOx mode
   // This scan:
   bool comms_ok = false;
-  double power_mw = 0;
+  double power_mw = 0;       // electrical output
+  double mechanical_mw = 0;  // shaft power
   hal::TurbineStatus status = hal::TurbineStatus::kOff;
   double run_hours = 0;
   double prev_power_mw = 0;     // last scan's, for the loss when it trips

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "controller_impl.hpp"
+#include "site/turbine_fuel.hpp"
 
 namespace fw {
 
@@ -154,10 +155,15 @@ void Controller::Impl::account_permit() {
     const UnitState s = machines[u].state();
     if (s == UnitState::kOnline) permit.run_hours[u] += dt / 3600.0;
     if (s != UnitState::kOnline && s != UnitState::kStarting && s != UnitState::kCooling) continue;
-    const double load_pu = std::clamp(units[u].power_mw / units[u].rating_mw, 0.0, 1.0);
-    const double fuel_per_h = units[u].fuel_mmbtu_per_h_full *
-                              (units[u].no_load_fuel_pu + (1 - units[u].no_load_fuel_pu) * load_pu);
-    permit.nox_kg += fuel_per_h * dt / 3600.0 * units[u].nox_kg_per_mmbtu;
+    // The same fuel curve and combustor modes as the units' (site/turbine_fuel.hpp):
+    // part-load and start-up NOx count several times the low-NOx rate.
+    const site::TurbineGroup& g = *units[u].group;
+    const bool purging = s == UnitState::kStarting && now - units[u].started_at_s < g.purge_s;
+    if (purging) continue;  // fans only: no fuel before ignition
+    const double load_pu = std::clamp(units[u].mechanical_mw / units[u].rating_mw, 0.0, 1.0);
+    const double fuel_per_h = units[u].fuel_mmbtu_per_h_full * site::fuel_pu_at_load(g, load_pu);
+    const double ppm = site::nox_ppm_at_load(g, load_pu, s == UnitState::kStarting);
+    permit.nox_kg += fuel_per_h * dt / 3600.0 * site::nox_kg_per_mmbtu_from_ppm(ppm);
   }
   status.nox_kg = permit.nox_kg;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "controller_impl.hpp"
+#include "site/turbine_fuel.hpp"
 
 namespace fw {
 
@@ -62,10 +63,12 @@ bool Controller::Impl::start_allowed(int u, const char*& why) const {
   if (permit.stops[i] >= site.permit.shutdowns_per_unit_per_year)
     return why = "shutdown budget", false;
   if (now - units[i].stopped_at_s < cfg.min_off_s) return why = "minimum off time", false;
-  // Rolling NOx: the unit's minimum run at full fuel must fit in what is left.
+  // Rolling NOx: the start's own NOx (part-load mode) and the unit's minimum run
+  // at full fuel must fit in what is left.
   const double cap_kg = site.permit.nox_cap_kg();
-  const double run_kg = units[i].fuel_mmbtu_per_h_full * units[i].nox_kg_per_mmbtu *
-                        std::max(cfg.min_run_s, 3600.0) / 3600.0;
+  const double run_kg = site::start_nox_kg(*units[i].group) +
+                        units[i].fuel_mmbtu_per_h_full * units[i].nox_kg_per_mmbtu *
+                            std::max(cfg.min_run_s, 3600.0) / 3600.0;
   if (status.nox_kg + run_kg > cap_kg) return why = "rolling NOx cap", false;
   return true;
 }

@@ -53,9 +53,10 @@ struct PoiInputs {
 };
 
 struct TurbineInputs {
-  Signal power_mw;
-  Signal setpoint_mw;  // read back
-  Signal status;       // a TurbineStatus code
+  Signal power_mw;             // electrical output
+  Signal mechanical_power_mw;  // the shaft's: what the fuel makes
+  Signal setpoint_mw;          // read back
+  Signal status;               // a TurbineStatus code
   Signal run_hours;
 };
 

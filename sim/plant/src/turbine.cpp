@@ -1,28 +1,19 @@
 #include "sim/turbine.hpp"
 
+#include "site/turbine_fuel.hpp"
+
 #include <algorithm>
 #include <cmath>
 
 namespace sim {
 
 namespace {
-constexpr double kLbPerKg = 2.2046226218;
-// Method 19: E [lb/MMBtu] = C [ppm] * K * Fd * 20.9 / (20.9 - %O2), K for NOx (as NO2).
-constexpr double kNoxLbPerScfPerPpm = 1.194e-7;
-constexpr double kGasFdDscfPerMmbtu = 8710.0;
-constexpr double kReferenceO2Pct = 15.0;
 constexpr double kOnlineTolerancePu = 1e-3;
 
 double lag_factor(double dt_s, double tau_s) {
   return tau_s > 0 ? 1.0 - std::exp(-dt_s / tau_s) : 1.0;
 }
 }  // namespace
-
-double nox_kg_per_mmbtu_from_ppm(double nox_ppm) {
-  const double lb_per_mmbtu =
-      nox_ppm * kNoxLbPerScfPerPpm * kGasFdDscfPerMmbtu * 20.9 / (20.9 - kReferenceO2Pct);
-  return lb_per_mmbtu / kLbPerKg;
-}
 
 const char* to_string(TurbineState s) {
   switch (s) {
@@ -91,18 +82,13 @@ const char* to_string(TripCause c) {
   return "?";
 }
 
-// The quadratic through F(0) = no-load fuel, F(1) = 1 and the half-load heat rate r:
-// heat rate at p is F(p) / p of full load's, so F(0.5) = r / 2, which gives
-// c = 2 (1 + nl - r) and b = 1 - nl - c. r = 1 + nl is the straight line.
+// The fuel curve and NOx factors are the site model's (site/turbine_fuel.hpp),
+// shared with the controller's permit accounting.
 Turbine::Turbine(const site::TurbineGroup& params)
     : p_(params),
       setpoint_pu_(params.min_stable_load_pu),
-      fuel_a_(params.no_load_fuel_pu),
-      fuel_b_(1.0 - params.no_load_fuel_pu -
-              2.0 * (1.0 + params.no_load_fuel_pu - params.heat_rate_half_load_pu)),
-      fuel_c_(2.0 * (1.0 + params.no_load_fuel_pu - params.heat_rate_half_load_pu)),
-      nox_kg_per_mmbtu_(nox_kg_per_mmbtu_from_ppm(params.nox_ppm)),
-      part_load_nox_kg_per_mmbtu_(nox_kg_per_mmbtu_from_ppm(params.part_load_nox_ppm)) {}
+      nox_kg_per_mmbtu_(site::nox_kg_per_mmbtu_from_ppm(params.nox_ppm)),
+      part_load_nox_kg_per_mmbtu_(site::nox_kg_per_mmbtu_from_ppm(params.part_load_nox_ppm)) {}
 
 void Turbine::enter(TurbineState s) {
   state_ = s;
@@ -203,13 +189,8 @@ void Turbine::absorb_isochronous(double isochronous_pu) {
   ref_pu_ = std::clamp(ref_pu_ + isochronous_pu, 0.0, 1.0);
 }
 
-double Turbine::fuel_pu_at(double p_pu) const {
-  const double p = std::clamp(p_pu, 0.0, 1.0);
-  return fuel_a_ + (fuel_b_ + fuel_c_ * p) * p;
-}
-
 double Turbine::fuel_mmbtu_per_h() const {
-  const double full_mmbtu_per_h = p_.rating_mw * 1000.0 * p_.heat_rate_btu_per_kwh * 1e-6;
+  const double full_mmbtu_per_h = site::full_load_fuel_mmbtu_per_h(p_);
   switch (state_) {
     case TurbineState::kIgniting:
     case TurbineState::kAccelerating:
@@ -218,7 +199,7 @@ double Turbine::fuel_mmbtu_per_h() const {
     case TurbineState::kLoading:
     case TurbineState::kOnline:
     case TurbineState::kUnloading:
-      return full_mmbtu_per_h * fuel_pu_at(pm_pu_);
+      return full_mmbtu_per_h * site::fuel_pu_at_load(p_, pm_pu_);
     default:
       return 0;
   }
@@ -241,12 +222,12 @@ bool Turbine::starting() const {
 // Within the online tolerance: a unit that came online at minimum stable load (the
 // DLE threshold by default) runs in its low-NOx mode.
 bool Turbine::low_nox_mode() const {
-  return !starting() && pm_pu_ >= p_.low_nox_min_load_pu * (1 - kOnlineTolerancePu);
+  return site::nox_ppm_at_load(p_, pm_pu_, starting()) == p_.nox_ppm;
 }
 
 double Turbine::nox_ppm_now() const {
   if (fuel_mmbtu_per_h() <= 0) return 0;
-  return low_nox_mode() ? p_.nox_ppm : p_.part_load_nox_ppm;
+  return site::nox_ppm_at_load(p_, pm_pu_, starting());
 }
 
 void Turbine::step_sequence(double dt_s) {

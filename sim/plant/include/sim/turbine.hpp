@@ -110,7 +110,6 @@ class Turbine {
   double fuel_mmbtu_per_h() const;
   // The fuel curve: fuel at mechanical output `p_pu`, of full-load fuel (quadratic
   // through no-load fuel, the half-load heat rate and full-load fuel).
-  double fuel_pu_at(double p_pu) const;
   double nox_ppm_now() const;  // stack NOx now, ppm at 15 % O2 dry
   bool starting() const;       // ignition to online: start-up fuel and NOx
   const TurbineCounters& counters() const { return counters_; }
@@ -142,14 +141,9 @@ class Turbine {
   double load_limit_pu_ = 1.0;  // the load limiter's output (fsrt)
   double electrical_mw_ = 0;
   bool electrical_set_ = false;
-  double fuel_a_, fuel_b_, fuel_c_;  // fuel_pu = a + b p + c p^2
   double nox_kg_per_mmbtu_;
   double part_load_nox_kg_per_mmbtu_;
   TurbineCounters counters_;
 };
-
-// NOx emission factor from a stack concentration at 15 % O2 (40 CFR 60 App. A,
-// Method 19, F-factor method: natural gas Fd = 8,710 dscf/MMBtu).
-double nox_kg_per_mmbtu_from_ppm(double nox_ppm);
 
 }  // namespace sim
