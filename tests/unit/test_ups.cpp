@@ -8,6 +8,7 @@
 #include <cmath>
 #include <string>
 
+#include "scenario_run.hpp"
 #include "sim/plant.hpp"
 #include "sim/scenario.hpp"
 #include "sim/scenario_player.hpp"
@@ -276,4 +277,16 @@ TEST_CASE("a scenario's dip train reaches the pod groups' UPSs through the playe
   CHECK(first_on_ups_s == Approx(35.03).margin(1e-6));
   for (int g = 0; g < plant.ups().groups(); ++g)
     CHECK(plant.ups().dips_counted(g) == 6);
+}
+
+TEST_CASE("scenario reclosing-dips moves the site's IT onto UPS and back, keeping its invariants",
+          "[scenario-run][ups]") {
+  const std::string path = std::string(PLANT_SOURCE_DIR) + "/scenarios/reclosing-dips.toml";
+  const sim::ScenarioLoad loaded = sim::load_scenario_file(path);
+  REQUIRE(loaded.scenario);
+  const scenario::RunResult r = scenario::run_scenario(*loaded.scenario, *loaded.site, {});
+  for (const scenario::Invariant& i : r.invariants) {
+    INFO(i.name << ": " << i.detail);
+    CHECK(i.pass);
+  }
 }

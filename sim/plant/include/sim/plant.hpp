@@ -44,8 +44,9 @@ struct PlantState {
   double it_mw = 0;  // GPU pods, as served
   double cooling_mw = 0;
   double surge_mw = 0;
-  double load_mw = 0;         // consumption served: IT + cooling + fixed + surge + damping
-  double losses_mw = 0;       // power conversion losses (UPS, PDU, PSU)
+  // Served off the bus: IT not on UPS + UPS recharge + cooling + fixed + surge + damping.
+  double load_mw = 0;
+  double losses_mw = 0;       // power conversion losses (UPS, PDU, PSU) of the IT on the bus
   double demand_mw = 0;       // what the site would draw with no cap and no outage
   double generation_mw = 0;   // turbines' electrical output
   double mechanical_mw = 0;   // turbines' mechanical power
