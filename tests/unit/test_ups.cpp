@@ -8,6 +8,7 @@
 #include <cmath>
 #include <string>
 
+#include "alloc_counter.hpp"
 #include "scenario_run.hpp"
 #include "sim/plant.hpp"
 #include "sim/scenario.hpp"
@@ -127,6 +128,11 @@ TEST_CASE(
     REQUIRE(st.ups_mw == Approx(ups_it * (1 + kLoss)).margin(1e-9));
     REQUIRE(recharge >= -1e-9);
     if (st.pods_on_ups > 0) REQUIRE(std::fabs(recharge) < 1e-9);  // no refill while in use
+    // The bus load's return profile: cooling plus the first n - expected pods, by hand.
+    double back_mw = 0;
+    for (int k = 0; k < n - expected_on_ups; ++k)
+      back_mw += plant.pods().power_mw(k);
+    if (st.pods_on_ups > 0) REQUIRE(st.load_mw == Approx(st.cooling_mw + back_mw).epsilon(1e-12));
     it_on_ups_mwh += ups_it * (1 + kLoss) * kDt / 3600;
     ups_mwh += st.ups_mw * kDt / 3600;
     if (!returned && plant.ups().mode(0) == sim::UpsMode::kGrid && t > 20) {
@@ -289,4 +295,22 @@ TEST_CASE("scenario reclosing-dips moves the site's IT onto UPS and back, keepin
     INFO(i.name << ": " << i.detail);
     CHECK(i.pass);
   }
+}
+
+TEST_CASE("transfers, dark pods and returns allocate no heap memory in the step", "[sim][ups]") {
+  site::Site s = ups_site();
+  s.pod_groups[0].ups.battery_s = 1;  // runs out during the deep dip below
+  sim::Plant plant(s, sim::PlantOptions{kDt, 3});
+  plant.run_for(1);
+  plant.voltage_dips(shallow_train(3));  // a train before the deep dip: N-dip transfer
+  long allocations = 0;
+  for (int i = 0; i < 4000; ++i) {
+    if (i == 2500) plant.voltage_dips(sim::VoltageDips{0.8, 3.0, 1, 0, sim::DipKind::kThreePhase});
+    const long before = alloc_counter::allocations();
+    plant.step();
+    allocations += alloc_counter::allocations() - before;
+  }
+  CHECK(plant.ups().dips_counted(0) == 4);
+  CHECK(plant.ups().discharged_mwh() > 0);
+  CHECK(allocations == 0);
 }
