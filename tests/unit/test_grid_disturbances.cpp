@@ -131,7 +131,7 @@ TEST_CASE("a phase-to-ground dip reads positive sequence at the POI and the lowe
   // Independent truth: the phasors themselves. The faulted phase keeps v, the others
   // stay at 1; the IT behind a delta-wye transformer sees the line-to-line voltages
   // over sqrt(3).
-  const std::complex<double> a = std::polar(1.0, 2.0 * M_PI / 3.0);
+  const std::complex<double> a = std::polar(1.0, 2.0 * std::acos(-1.0) / 3.0);
   for (double v : {0.0, 0.3, 0.6, 0.9}) {
     const std::complex<double> va = v, vb = a * a, vc = a;
     const double positive = std::abs(va + a * vb + a * a * vc) / 3.0;

@@ -33,7 +33,7 @@ UpsFleet::UpsFleet(const site::Site& site) {
     Group& g = groups_[i];
     g.p = pg.ups;
     g.pods = pg.count;
-    g.compute_mw = pg.count * pg.gpus_per_pod * pg.compute_w_per_gpu * 1e-6;
+    g.compute_mw = static_cast<double>(pg.count) * pg.gpus_per_pod * pg.compute_w_per_gpu * 1e-6;
     g.capacity_mws = g.p.battery_s * g.compute_mw;
     g.energy_mws = g.capacity_mws;  // a UPS on float charge is full
     for (int k = 0; k < pg.count; ++k)
