@@ -13,9 +13,9 @@ namespace sim {
 enum class BreakerTrip { kNone, kLossOfMains, kUndervoltage, kCommanded };
 const char* to_string(BreakerTrip t);
 
-// A frequency excursion ramps at this rate unless told otherwise: about the most
-// a large interconnection sees (ENTSO-E, "Rate of Change of Frequency (RoCoF)
-// withstand capability", 2018; docs/scenarios.md).
+// A frequency excursion ramps at this rate unless told otherwise: the severe end of
+// what a large interconnection sees (ENTSO-E, "Rate of Change of Frequency (RoCoF)
+// withstand capability", 2018, asks for 1-2.5 Hz/s withstand; docs/scenarios.md).
 inline constexpr double kDefaultRocofHzPerS = 1.0;
 
 // How a voltage dip's fault touches the phases: all three, or one phase to ground.
