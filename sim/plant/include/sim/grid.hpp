@@ -15,7 +15,7 @@ const char* to_string(BreakerTrip t);
 
 // A frequency excursion ramps at this rate unless told otherwise: the severe end of
 // what a large interconnection sees (ENTSO-E, "Rate of Change of Frequency (RoCoF)
-// withstand capability", 2018, asks for 1-2.5 Hz/s withstand; docs/scenarios.md).
+// withstand capability", 2018: HVDC systems withstand +-2.5 Hz/s; docs/scenarios.md).
 inline constexpr double kDefaultRocofHzPerS = 1.0;
 
 // How a voltage dip's fault touches the phases: all three, or one phase to ground.
