@@ -136,3 +136,24 @@ TEST_CASE("a bad dip train is refused with where and what is allowed", "[scenari
       scenario_with("type = \"voltage_sag\"\npu = 0.3\nduration_s = 0.1\ncount = 0\n");
   CHECK(only_error(zero).key == "event[0].count");
 }
+
+TEST_CASE("every [pod_group.ups] key shapes the canonical model a hot-standby pair hashes",
+          "[site][ups]") {
+  const site::Site base = test::load(test::island_site_toml(1, "droop"));
+  const std::string text = site::canonical_model(base);
+  const auto differs = [&](void (*change)(site::PodUps&)) {
+    site::Site other = base;
+    change(other.pod_groups[0].ups);
+    return site::canonical_model(other) != text;
+  };
+  CHECK(differs([](site::PodUps& u) { u.enabled = false; }));
+  CHECK(differs([](site::PodUps& u) { u.psu_hold_up_s = 0.01; }));
+  CHECK(differs([](site::PodUps& u) { u.transfer_below_pu = 0.8; }));
+  CHECK(differs([](site::PodUps& u) { u.dip_threshold_pu = 0.95; }));
+  CHECK(differs([](site::PodUps& u) { u.transfer_after_dips = 2; }));
+  CHECK(differs([](site::PodUps& u) { u.dip_window_s = 30; }));
+  CHECK(differs([](site::PodUps& u) { u.battery_s = 300; }));
+  CHECK(differs([](site::PodUps& u) { u.return_delay_s = 60; }));
+  CHECK(differs([](site::PodUps& u) { u.return_stagger_s = 0; }));
+  CHECK(differs([](site::PodUps& u) { u.recharge_pu = 0.2; }));
+}
