@@ -119,6 +119,16 @@ std::string canonical_model(const Site& s) {
     w.num("cap_actuation_lag_s", p.cap_actuation_lag_s);
     w.num("inference_utilisation_pu", p.inference_utilisation_pu);
     w.flag("starts_running", p.starts_running);
+    w.flag("ups.enabled", p.ups.enabled);
+    w.num("ups.psu_hold_up_s", p.ups.psu_hold_up_s);
+    w.num("ups.transfer_below_pu", p.ups.transfer_below_pu);
+    w.num("ups.dip_threshold_pu", p.ups.dip_threshold_pu);
+    w.num("ups.transfer_after_dips", p.ups.transfer_after_dips);
+    w.num("ups.dip_window_s", p.ups.dip_window_s);
+    w.num("ups.battery_s", p.ups.battery_s);
+    w.num("ups.return_delay_s", p.ups.return_delay_s);
+    w.num("ups.return_stagger_s", p.ups.return_stagger_s);
+    w.num("ups.recharge_pu", p.ups.recharge_pu);
   }
   w.prefix("facility.");
   w.num("conversion_loss_pu", s.facility.conversion_loss_pu);

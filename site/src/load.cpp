@@ -231,6 +231,34 @@ void check_edge_fits(TomlReader& t, const PodGroup& g) {
   }
 }
 
+// [pod_group.ups]: the group's ride-through of grid voltage dips.
+void read_pod_ups(TomlReader& group, PodUps& u) {
+  auto t = group.table("ups");
+  if (!t) return;
+  t->boolean("enabled", u.enabled);
+  t->number("psu_hold_up_s", u.psu_hold_up_s,
+            Range::closed(0, 1).because("PSU hold-up times are tens of milliseconds"));
+  const bool transfer_ok = t->number("transfer_below_pu", u.transfer_below_pu, Range::closed(0, 1));
+  const bool dip_ok = t->number("dip_threshold_pu", u.dip_threshold_pu, Range::open(0, 1));
+  if (transfer_ok && dip_ok && u.transfer_below_pu > u.dip_threshold_pu)
+    t->error("transfer_below_pu", "transfer_below_pu " + format_number(u.transfer_below_pu) +
+                                      " is above dip_threshold_pu " +
+                                      format_number(u.dip_threshold_pu) +
+                                      ": a voltage that transfers the group must count as a dip");
+  t->integer("transfer_after_dips", u.transfer_after_dips,
+             Range::closed(0, kMaxUpsDips)
+                 .because("0 switches the count rule off; the UPS remembers at most " +
+                          std::to_string(kMaxUpsDips) + " dips"));
+  t->number("dip_window_s", u.dip_window_s, Range::left_open(0, 3600));
+  t->number("battery_s", u.battery_s,
+            Range::left_open(0, kMaxSeconds).because("seconds at the group's compute power"));
+  t->number("return_delay_s", u.return_delay_s, Range::closed(0, kMaxSeconds));
+  t->number("return_stagger_s", u.return_stagger_s, Range::closed(0, 3600));
+  t->number("recharge_pu", u.recharge_pu,
+            Range::left_open(0, 1).because("of the group's compute power; 0 would never refill"));
+  t->finish();
+}
+
 struct JobSeen {
   double iteration_period_s;
   std::string where;
@@ -312,6 +340,7 @@ void read_pod_groups(TomlReader& root, Site& s, std::map<std::string, std::strin
     t.number("cap_actuation_lag_s", g.cap_actuation_lag_s, Range::closed(0, 60));
     t.number("inference_utilisation_pu", g.inference_utilisation_pu, Range::closed(0, 1));
     t.boolean("starts_running", g.starts_running);
+    read_pod_ups(t, g.ups);
 
     if (workload_ok && job_ok) {
       if (g.workload != Workload::kTraining && t.has("job")) {

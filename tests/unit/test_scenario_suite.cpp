@@ -73,7 +73,11 @@ TEST_CASE(
       run("islanded-turbine-trip.toml", site::ControllerKind::kBaseline);
   CHECK(plant.kpis.freq_nadir_hz >= 59.5);
   CHECK(baseline.kpis.freq_nadir_hz < 59.5);
-  CHECK(plant.kpis.curtailed_mwh < baseline.kpis.curtailed_mwh);
+  // Energy the GPUs did not get: held back by caps, or lost with the bus. The
+  // baseline's late, deep shed overshoots past the units' over-frequency relays
+  // (61.8 Hz) and the island goes dark; it curtails little because it serves nothing.
+  CHECK(plant.kpis.curtailed_mwh + plant.kpis.unserved_mwh <
+        baseline.kpis.curtailed_mwh + baseline.kpis.unserved_mwh);
 }
 
 TEST_CASE(

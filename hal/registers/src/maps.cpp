@@ -116,7 +116,7 @@ DeviceMap poi() {
             kPu,
             "pu",
             Access::kRead,
-            "utility-side voltage",
+            "utility-side voltage, positive sequence (docs/scenarios.md)",
             {}},
            {"facility_load_mw",
             Table::kInput,

@@ -213,8 +213,15 @@ void Plant::step_loads(double now_s, double dt_s) {
     surge_mw_ = 0;
     surge_until_s_ = -1;
   }
-  losses_mw_ = pods_.it_mw() * fac.conversion_loss_pu;
-  load_mw_ = pods_.it_mw() + cooling_mw_ + fac.fixed_mw + surge_mw_;
+  // IT that rides on its UPS batteries (sim/ups.hpp) leaves the bus with its losses;
+  // the batteries refill off it. The island's bus holds its voltage.
+  ups_.step(now_s, dt_s, grid_.connected() ? grid_.it_voltage_pu() : 1.0, pods_,
+            fac.conversion_loss_pu);
+  state_.pods_on_ups = ups_.pods_on_ups();
+  state_.ups_mw = ups_.ups_mw();
+  state_.ups_unserved_mw = ups_.unserved_it_mw();
+  losses_mw_ = ups_.bus_it_mw() * fac.conversion_loss_pu;
+  load_mw_ = ups_.bus_it_mw() + ups_.recharge_mw() + cooling_mw_ + fac.fixed_mw + surge_mw_;
 }
 
 // Steps every unit on the bus's speed; returns the online units' mechanical power.

@@ -29,7 +29,9 @@ enum Needs : unsigned {
   kValue = 1u << 8,
   kDuration = 1u << 9,      // required
   kOptDuration = 1u << 10,  // optional: 0 = lasts until the end
-  kDelay = 1u << 11
+  kDelay = 1u << 11,
+  kRocof = 1u << 12,    // optional rocof_hz_per_s
+  kDipTrain = 1u << 13  // optional count, interval_s, kind
 };
 
 struct EventSpec {
@@ -41,8 +43,8 @@ struct EventSpec {
 constexpr EventSpec kSpecs[] = {
     {"grid_outage", EventType::kGridOutage, kNone},
     {"grid_return", EventType::kGridReturn, kNone},
-    {"frequency_excursion", EventType::kFrequencyExcursion, kHz | kDuration},
-    {"voltage_sag", EventType::kVoltageSag, kPu | kDuration},
+    {"frequency_excursion", EventType::kFrequencyExcursion, kHz | kDuration | kRocof},
+    {"voltage_sag", EventType::kVoltageSag, kPu | kDuration | kDipTrain},
     {"turbine_trip", EventType::kTurbineTrip, kTurbine},
     {"fail_to_start", EventType::kFailToStart, kTurbine},
     {"measurement_freeze", EventType::kMeasurementFreeze, kPoint | kOptDuration},
@@ -155,6 +157,29 @@ void read_run_sections(TomlReader& root, const site::Site* st, Scenario& s) {
   }
 }
 
+// voltage_sag's repetition and kind: auto-reclosing onto a persistent fault dips
+// the voltage again at each reclose.
+bool read_dip_train(TomlReader& r, Event& e, bool duration_ok) {
+  static const site::Choices<DipKind> kinds = {{"three_phase", DipKind::kThreePhase},
+                                               {"phase_to_ground", DipKind::kPhaseToGround}};
+  bool ok = r.choice("kind", e.dip_kind, kinds);
+  ok &= r.integer("count", e.count, Range::closed(1, 1000).because("dips in the train"));
+  if (e.count > 1) {
+    const bool interval_ok = r.number("interval_s", e.interval_s, Range::above(0), Need::kRequired);
+    ok &= interval_ok;
+    if (interval_ok && duration_ok && r.has("interval_s") && e.interval_s <= e.duration_s) {
+      ok = false;
+      r.error("interval_s", "interval_s " + site::format_number(e.interval_s) +
+                                " s is not longer than duration_s " +
+                                site::format_number(e.duration_s) +
+                                " s: dips are counted start to start and must not overlap");
+    }
+  } else if (r.has("interval_s")) {
+    ok &= r.number("interval_s", e.interval_s, Range::above(0));
+  }
+  return ok;
+}
+
 void read_event(TomlReader& r, const site::Site* st, const Measurements* points, Scenario& s) {
   Event e;
   e.line = r.line();
@@ -188,8 +213,17 @@ void read_event(TomlReader& r, const site::Site* st, const Measurements* points,
   if (spec.needs & kValue) ok &= r.number("value", e.value, Range::any(), Need::kRequired);
   if (spec.needs & kDelay)
     ok &= r.number("delay_s", e.value, Range::left_open(0, 60), Need::kRequired);
-  if (spec.needs & kDuration)
-    ok &= r.number("duration_s", e.duration_s, Range::above(0), Need::kRequired);
+  bool duration_ok = true;
+  if (spec.needs & kDuration) {
+    duration_ok = r.number("duration_s", e.duration_s, Range::above(0), Need::kRequired);
+    ok &= duration_ok;
+  }
+  if (spec.needs & kRocof)
+    ok &= r.number("rocof_hz_per_s", e.rocof_hz_per_s,
+                   Range::left_open(0, 100).because(
+                       "Hz/s; large interconnections see at most about 1 Hz/s, and a step "
+                       "is no physical grid"));
+  if (spec.needs & kDipTrain) ok &= read_dip_train(r, e, duration_ok);
   if (spec.needs & kOptDuration) ok &= r.number("duration_s", e.duration_s, Range::at_least(0));
   if (spec.needs & kJob) {
     ok &= r.string("job", e.name, Need::kRequired);

@@ -25,10 +25,10 @@ CommandResult ScenarioPlayer::apply(const Event& e) {
       p.grid_return();
       break;
     case EventType::kFrequencyExcursion:
-      p.frequency_excursion(e.value, e.duration_s);
+      p.frequency_excursion(e.value, e.duration_s, e.rocof_hz_per_s);
       break;
     case EventType::kVoltageSag:
-      p.voltage_sag(e.value, e.duration_s);
+      p.voltage_dips(VoltageDips{e.value, e.duration_s, e.count, e.interval_s, e.dip_kind});
       break;
     case EventType::kTurbineTrip:
       p.turbine_trip(e.target);

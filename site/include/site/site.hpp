@@ -24,6 +24,9 @@ inline constexpr int kMaxPods = 10000;
 //   range); the ports the devices take must stay at or below 65535.
 inline constexpr int kUnitIdsPerGateway = 247;
 inline constexpr int kMaxPort = 65535;
+// - A pod group's UPS counts at most this many recent dips (a fixed ring: no heap
+//   in the physics step).
+inline constexpr int kMaxUpsDips = 16;
 
 // The grid connection at the point of interconnection (POI).
 struct Grid {
@@ -99,6 +102,23 @@ struct TurbineGroup {
 enum class PriorityClass { kInference, kTraining, kBatch };
 enum class Workload { kTraining, kInference, kBatch };
 
+// The IT equipment's ride-through of grid voltage dips, per pod group
+// ([pod_group.ups]; docs/configuration.md cites each default). Modelled on an
+// Open Rack v3 rack: the PSUs' hold-up carries short dips, then a battery
+// (BBU or facility UPS) takes the group's IT load off the site bus.
+struct PodUps {
+  bool enabled = true;
+  double psu_hold_up_s = 0.020;     // dips this short are ridden through (ORv3 PSU, full load)
+  double transfer_below_pu = 0.85;  // the IT's voltage below this past the hold-up: on battery
+  double dip_threshold_pu = 0.9;    // what counts as a dip (IEC 61000-4-30)
+  int transfer_after_dips = 3;      // ... this many dips within dip_window_s: on battery; 0 = off
+  double dip_window_s = 60;
+  double battery_s = 240;        // battery energy: this long at the group's compute power
+  double return_delay_s = 10;    // voltage healthy this long before the return to the grid
+  double return_stagger_s = 10;  // pods return one by one over this time; 0 = all at once
+  double recharge_pu = 0.1;      // recharge power from the bus, of the group's compute power
+};
+
 // A group of identical GPU pods. Pods of one `job` swing together.
 struct PodGroup {
   std::string name;
@@ -124,6 +144,7 @@ struct PodGroup {
   double cap_actuation_lag_s = 0.5;       // command to effect
   double inference_utilisation_pu = 0.6;  // mean load of an inference pod, of compute
   bool starts_running = true;             // job running when the simulation starts
+  PodUps ups;
 };
 
 // Facility overhead that follows IT load.

@@ -21,6 +21,7 @@
 #include "sim/pods.hpp"
 #include "sim/rng.hpp"
 #include "sim/turbine.hpp"
+#include "sim/ups.hpp"
 #include "site/site.hpp"
 
 namespace sim {
@@ -43,9 +44,11 @@ struct PlantState {
   double it_mw = 0;  // GPU pods, as served
   double cooling_mw = 0;
   double surge_mw = 0;
-  double load_mw = 0;         // consumption served: IT + cooling + fixed + surge, at this frequency
+  // Served off the bus, at this frequency: IT not on UPS + UPS recharge + cooling +
+  // fixed + surge.
+  double load_mw = 0;
   double unserved_mw = 0;     // energised but not carried: an inverter at its limit, collapsing
-  double losses_mw = 0;       // power conversion losses (UPS, PDU, PSU)
+  double losses_mw = 0;       // power conversion losses (UPS, PDU, PSU) of the IT on the bus
   double demand_mw = 0;       // what the site would draw with no cap and no outage
   double generation_mw = 0;   // turbines' electrical output (mechanical less rotor uptake)
   double mechanical_mw = 0;   // turbines' mechanical power
@@ -53,6 +56,10 @@ struct PlantState {
   double kinetic_mws = 0;     // stored in the online units' rotating masses
   double isochronous_pu = 0;  // the island's load-sharing term
   int units_online = 0;
+  // Ride-through (sim/ups.hpp): IT carried by the pod groups' UPS batteries, off the bus.
+  int pods_on_ups = 0;
+  double ups_mw = 0;           // the batteries' output: that IT and its conversion losses
+  double ups_unserved_mw = 0;  // IT of pods whose UPS battery ran out
 };
 
 // Energies and extremes since the start, for summaries and balance checks.
@@ -103,7 +110,11 @@ class Plant {
   void grid_outage() { grid_.outage(); }
   void grid_return() { grid_.restore(); }
   void frequency_excursion(double hz, double duration_s);
+  void frequency_excursion(double hz, double hold_s, double rocof_hz_per_s) {
+    grid_.frequency_excursion(hz, hold_s, rocof_hz_per_s, time_s());
+  }
   void voltage_sag(double pu, double duration_s);
+  void voltage_dips(const VoltageDips& dips) { grid_.voltage_dips(dips, time_s()); }
   void turbine_trip(int unit) { turbines_[static_cast<size_t>(unit)].trip(TripCause::kCommanded); }
   void fail_next_start(int unit) { forced_fail_[static_cast<size_t>(unit)] = 1; }
   void load_surge(double mw, double duration_s);
@@ -132,6 +143,7 @@ class Plant {
   const PodFleet& pods() const { return pods_; }
   const Battery* battery() const { return battery_ ? &*battery_ : nullptr; }
   const GridConnection& grid() const { return grid_; }
+  const UpsFleet& ups() const { return ups_; }
 
  private:
   bool device_answers(int device) const { return !measurements_.silent(device, time_s()); }
@@ -158,6 +170,7 @@ class Plant {
   std::vector<Turbine> turbines_;
   std::vector<std::uint8_t> forced_fail_;
   PodFleet pods_;
+  UpsFleet ups_{*site_};  // built from site_, which is declared (so initialised) first
   std::optional<Battery> battery_;
   double cooling_mw_ = 0;
   double load_mw_ = 0;  // at nominal frequency: IT + cooling + fixed + surge

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/grid.hpp"
 #include "site/diagnostic.hpp"
 #include "site/site.hpp"
 
@@ -53,6 +54,12 @@ struct Event {
   double duration_s = 0;  // 0 = lasts until changed
   std::string name;       // job or pod group for job events
   int line = 0;           // where it was written
+  // frequency_excursion: how fast the grid moves to `value` and back.
+  double rocof_hz_per_s = kDefaultRocofHzPerS;
+  // voltage_sag: a train of `count` dips `interval_s` apart (start to start), of a kind.
+  int count = 1;
+  double interval_s = 0;
+  DipKind dip_kind = DipKind::kThreePhase;
 };
 
 struct InitialState {
