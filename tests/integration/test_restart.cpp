@@ -114,6 +114,7 @@ TEST_CASE(
     CHECK(final_state.state.usage.starts[u] >= on_disk.state.usage.starts[u]);
     CHECK(final_state.state.usage.run_hours[u] >= on_disk.state.usage.run_hours[u]);
   }
-  CHECK(final_state.state.usage.nox_kg > on_disk.state.usage.nox_kg);
+  // NOx never goes back (units still purging burn no fuel, so it may stay put).
+  CHECK(final_state.state.usage.nox_kg >= on_disk.state.usage.nox_kg);
   CHECK(final_state.state.sequence > on_disk.state.sequence);
 }
