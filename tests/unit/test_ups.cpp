@@ -232,12 +232,15 @@ TEST_CASE("a UPS battery that runs out drops its pods until the grid is back", "
       REQUIRE(st.ups_mw == 0);
       REQUIRE(st.ups_unserved_mw == Approx(plant.pods().it_mw()).epsilon(1e-12));
       REQUIRE(st.load_mw == Approx(st.cooling_mw).epsilon(1e-12));
+      REQUIRE(st.it_mw == Approx(0).margin(1e-9));  // the IT served: none
     }
   }
   // By hand: on the battery from t = 0.03 s, drawing 40 MW x 1.07 until 80 MWs are gone.
   const double draw = plant.pods().it_mw() * (1 + kLoss);
   CHECK(empty_at == Approx(0.03 + capacity / draw).margin(kDt));
   CHECK(given_mws == Approx(capacity).epsilon(1e-9));
+  // The KPIs count the dark pods' IT as unserved energy, from empty to the return.
+  CHECK(plant.totals().unserved_mwh > 0);
   CHECK(plant.ups().discharged_mwh() * 3600 == Approx(capacity).epsilon(1e-9));
   // The voltage was back at 5 s; after the 1 s delay the pods are on the grid again.
   CHECK(plant.state().pods_on_ups == 0);

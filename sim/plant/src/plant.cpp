@@ -206,20 +206,22 @@ double Plant::damping_mw_per_pu() const {
 void Plant::step_loads(double now_s, double dt_s) {
   pods_.step(now_s, dt_s);
   const site::Facility& fac = site_->facility;
-  cooling_mw_ +=
-      (pods_.it_mw() * fac.cooling_pu - cooling_mw_) *
-      (fac.cooling_time_constant_s > 0 ? 1.0 - std::exp(-dt_s / fac.cooling_time_constant_s) : 1.0);
-  if (surge_until_s_ >= 0 && now_s >= surge_until_s_) {
-    surge_mw_ = 0;
-    surge_until_s_ = -1;
-  }
   // IT that rides on its UPS batteries (sim/ups.hpp) leaves the bus with its losses;
-  // the batteries refill off it. The island's bus holds its voltage.
+  // the batteries refill off it. The island's bus holds its voltage. Pods whose UPS
+  // ran dry are dark: they neither compute nor heat.
   ups_.step(now_s, dt_s, grid_.connected() ? grid_.it_voltage_pu() : 1.0, pods_,
             fac.conversion_loss_pu);
   state_.pods_on_ups = ups_.pods_on_ups();
   state_.ups_mw = ups_.ups_mw();
   state_.ups_unserved_mw = ups_.unserved_it_mw();
+  const double running_it_mw = pods_.it_mw() - state_.ups_unserved_mw;
+  cooling_mw_ +=
+      (running_it_mw * fac.cooling_pu - cooling_mw_) *
+      (fac.cooling_time_constant_s > 0 ? 1.0 - std::exp(-dt_s / fac.cooling_time_constant_s) : 1.0);
+  if (surge_until_s_ >= 0 && now_s >= surge_until_s_) {
+    surge_mw_ = 0;
+    surge_until_s_ = -1;
+  }
   losses_mw_ = ups_.bus_it_mw() * fac.conversion_loss_pu;
   load_mw_ = ups_.bus_it_mw() + ups_.recharge_mw() + cooling_mw_ + fac.fixed_mw + surge_mw_;
 }
@@ -374,7 +376,7 @@ void Plant::publish(double now_s, double dt_s, bool connected) {
   state_.surge_mw = surge_mw_;
   state_.demand_mw = pods_.demand_it_mw() * (1 + fac.conversion_loss_pu + fac.cooling_pu) +
                      fac.fixed_mw + surge_mw_;
-  state_.it_mw = pods_.it_mw();
+  state_.it_mw = pods_.it_mw() - state_.ups_unserved_mw;  // served IT, on the bus or on UPS
   int online = 0;
   for (const Turbine& t : turbines_)
     online += t.breaker_closed() ? 1 : 0;
@@ -439,7 +441,7 @@ void Plant::accumulate(double dt_s) {
     t.unserved_mwh += state_.demand_mw * h;
     t.blackout_s += dt_s;
   } else {
-    t.unserved_mwh += state_.unserved_mw * h;
+    t.unserved_mwh += (state_.unserved_mw + state_.ups_unserved_mw) * h;
     t.curtailed_mwh += pods_.curtailed_mw() * h;
     t.floor_burn_mwh += pods_.floor_burn_mw() * h;
     t.min_frequency_hz = std::min(t.min_frequency_hz, state_.frequency_hz);
