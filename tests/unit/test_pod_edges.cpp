@@ -19,9 +19,6 @@ constexpr double kPeriodS = 2.0, kDuty = 0.7;
 constexpr double kLowMw = 0.45, kHighMw = 1.05;
 
 std::string site_toml(double rise_s, double spread_s) {
-  std::string base = test::island_site_toml(2, "droop");
-  const auto at = base.find("[[pod_group]]");
-  const auto end = base.find("[facility]");
   const std::string pods = R"(
 [[pod_group]]
 name = "train"
@@ -38,7 +35,7 @@ iteration_period_s = 2.0
 compute_fraction = 0.7
 gpu_power_edge_s = )" + std::to_string(rise_s) +
                            "\ngpu_edge_spread_s = " + std::to_string(spread_s) + "\n";
-  return base.substr(0, at) + pods + base.substr(end);
+  return test::island_site_with_pods(pods);
 }
 
 // Pod 0's power at each step's time (the time the pods were evaluated at), after

@@ -14,10 +14,6 @@ namespace {
 
 // Two training jobs (2.0 s and 0.5 s iterations), inference and batch pods.
 std::string fleet_toml(const std::string& checkpoint = "checkpoint_interval_s = 0") {
-  std::string base = test::island_site_toml(2, "droop");
-  // Replace the batch group of the base site with a mixed fleet.
-  const auto at = base.find("[[pod_group]]");
-  const auto end = base.find("[facility]");
   const std::string pods = R"(
 [[pod_group]]
 name = "train-a"
@@ -69,7 +65,7 @@ communication_w_per_gpu = 450
 idle_w_per_gpu = 350
 min_cap_w_per_gpu = 400
 )";
-  return base.substr(0, at) + pods + base.substr(end);
+  return test::island_site_with_pods(pods);
 }
 
 sim::Plant fleet_plant(std::uint64_t seed,

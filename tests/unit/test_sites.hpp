@@ -60,6 +60,14 @@ nox_cap_short_tons_per_12_months = 87
 )" + extra;
 }
 
+// The island site with its pod groups replaced by `pod_groups` (TOML tables).
+inline std::string island_site_with_pods(const std::string& pod_groups) {
+  const std::string base = island_site_toml(2, "droop");
+  const auto at = base.find("[[pod_group]]");
+  const auto end = base.find("[facility]");
+  return base.substr(0, at) + pod_groups + base.substr(end);
+}
+
 inline site::Site load(const std::string& toml) {
   site::LoadResult r = site::load_site_string(toml, "test.toml");
   if (!r.site) {
