@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "sim/plant.hpp"
+#include "sim/run_monitor.hpp"
 #include "sim/scenario.hpp"
 #include "sim/scenario_player.hpp"
 
@@ -180,4 +181,25 @@ TEST_CASE("initial turbines beyond the site are refused, however large the count
     CHECK_THAT(d.message, Catch::Contains("do not all exist; the site has units 0..14"));
     CHECK_THAT(d.message, Catch::Contains("units 1.." + std::to_string(std::stoll(count))));
   }
+}
+
+TEST_CASE("a run stopped before its first step breaks no frequency invariant; a dark one does",
+          "[scenario][monitor]") {
+  auto r = sim::load_scenario_string(scenario_with(""), "x.toml");
+  REQUIRE(r.scenario);
+  sim::Plant plant(*r.site, sim::PlantOptions{r.scenario->step_s, 1});
+  const sim::RunMonitor monitor(plant, *r.scenario);
+  sim::RunReport report;
+  monitor.finish(plant, report);  // no step observed (plantsim stopped at once)
+  CHECK(report.all_pass());
+  // Observed while energised, a nadir below the limit still fails.
+  sim::RunMonitor watching(plant, *r.scenario);
+  plant.frequency_excursion(58.0, 30, 100);  // 2 Hz at 100 Hz/s
+  for (int i = 0; i < 200; ++i) {
+    plant.step();
+    watching.observe(plant, 0);
+  }
+  sim::RunReport dipped;
+  watching.finish(plant, dipped);
+  CHECK_FALSE(dipped.all_pass());
 }

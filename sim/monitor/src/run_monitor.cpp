@@ -193,12 +193,15 @@ void RunMonitor::finish(const Plant& plant, RunReport& r) const {
   std::snprintf(text, sizeof text, "%.2f s above %.1f MW in all (allowed %.2f s)", above_s_,
                 site_.grid.import_contract_mw, allowed_total_s);
   add("contract_total", above_s_ <= allowed_total_s, text);
-  std::snprintf(text, sizeof text, "nadir %.3f Hz (allowed >= %.2f Hz)", k.freq_nadir_hz,
-                lim.min_frequency_hz);
-  add("frequency_nadir", k.freq_nadir_hz >= lim.min_frequency_hz, text);
-  std::snprintf(text, sizeof text, "peak %.3f Hz (allowed <= %.2f Hz)", k.freq_peak_hz,
-                lim.max_frequency_hz);
-  add("frequency_peak", k.freq_peak_hz <= lim.max_frequency_hz, text);
+  // A run stopped before its first step (a signal at start-up) saw no frequency:
+  // nothing to judge, and nothing broken.
+  const bool energised_seen = nadir_hz_ <= 1e8;
+  std::snprintf(text, sizeof text, "nadir %.3f Hz (allowed >= %.2f Hz)%s", k.freq_nadir_hz,
+                lim.min_frequency_hz, energised_seen ? "" : "; no energised step observed");
+  add("frequency_nadir", !energised_seen || k.freq_nadir_hz >= lim.min_frequency_hz, text);
+  std::snprintf(text, sizeof text, "peak %.3f Hz (allowed <= %.2f Hz)%s", k.freq_peak_hz,
+                lim.max_frequency_hz, energised_seen ? "" : "; no energised step observed");
+  add("frequency_peak", !energised_seen || k.freq_peak_hz <= lim.max_frequency_hz, text);
   std::snprintf(text, sizeof text, "blackout %.1f s, unserved %.2f MWh", t.blackout_s,
                 t.unserved_mwh);
   add("no_blackout", lim.allow_blackout || t.blackout_s == 0, text);
