@@ -342,7 +342,7 @@ void Plant::step_island(double dt_s, double mechanical_mw) {
 // model's floor and ceiling, should the configured settings leave a gap).
 void Plant::collapse_bus() {
   for (Turbine& t : turbines_)
-    t.trip(speed_pu_ < 1.0 ? TripCause::kUnderfrequency : TripCause::kCommanded);
+    t.trip(speed_pu_ < 1.0 ? TripCause::kUnderfrequency : TripCause::kOverspeed);
   if (battery_) battery_->trip();
 }
 
