@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -98,8 +99,13 @@ TEST_CASE("two backends' worker pools against plantsim's server and a stepping p
       s.pod_groups.front().compute_w_per_gpu * s.pod_groups.front().gpus_per_pod * 1e-6;
   a.set_owner_epoch(1);
   int good_polls = 0;
+  // The scans are stamped with the real clock, as plantd's are: the devices'
+  // heartbeats move with the plant thread's real progress, so a virtual scan
+  // clock running ahead of it would grade them stale on a busy machine.
+  const auto began = std::chrono::steady_clock::now();
   for (int scan = 0; scan < 60; ++scan) {
-    const double now = scan * s.controller.scan_period_s;
+    const double now =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     if (scan == 30) b.set_owner_epoch(2);  // node b takes over
     for (hal::ModbusIo* node : {&a, &b}) {
       node->read(image, now);

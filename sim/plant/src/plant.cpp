@@ -12,6 +12,9 @@ namespace {
 constexpr double kHoursPerSecond = 1.0 / 3600.0;
 // The island's isochronous term is bounded to one unit rating either way.
 constexpr double kIsochronousLimitPu = 1.0;
+// It integrates the speed error averaged over a few training iterations, so that
+// which way the valves are held back within one swing does not bias it.
+constexpr double kIsochronousMeanS = 5.0;
 // An islanded bus beyond these speeds has collapsed (Plant::collapse_bus).
 constexpr double kCollapseSpeedPu = 0.8;
 constexpr double kRunawaySpeedPu = 1.2;
@@ -262,6 +265,7 @@ void Plant::step_connected(double dt_s, double mechanical_mw) {
   state_.rocof_hz_per_s = (speed_pu_ - previous_speed_pu) * site_->grid.nominal_frequency_hz / dt_s;
   state_.blackout = false;
   isochronous_pu_ = 0;
+  mean_speed_pu_ = speed_pu_;
   double rotor_inertia_mws = 0;
   for (const Turbine& t : turbines_)
     if (t.breaker_closed()) rotor_inertia_mws += t.inertia_mws();
@@ -291,6 +295,7 @@ void Plant::step_island(double dt_s, double mechanical_mw) {
   if (state_.blackout) {
     speed_pu_ = 0;
     isochronous_pu_ = 0;
+    mean_speed_pu_ = 1.0;
     state_.rocof_hz_per_s = 0;
     if (battery_) battery_->deliver(dt_s, 0);
     share_electrical(0, 0, 0);
@@ -331,11 +336,24 @@ void Plant::step_island(double dt_s, double mechanical_mw) {
   state_.battery_mw = battery_ ? battery_->power_mw() : 0.0;
   state_.kinetic_mws = in.rotor_inertia_mws * speed_pu_ * speed_pu_;
   state_.import_mw = 0;
-  if (site_->island.governor == site::IslandGovernor::kIsochronous)
-    isochronous_pu_ = std::clamp(
-        isochronous_pu_ + site_->island.isochronous_gain_per_s * (1.0 - speed_pu_) * dt_s,
-        -kIsochronousLimitPu, kIsochronousLimitPu);
+  if (site_->island.governor == site::IslandGovernor::kIsochronous) step_isochronous(dt_s);
   if (speed_pu_ < kCollapseSpeedPu || speed_pu_ > kRunawaySpeedPu) collapse_bus();
+}
+
+// The island's shared isochronous integral, with conditional integration: it
+// does not push the way no online unit's valve can move. Without that, a valve
+// held at its rate limit by fast load swings lets the integral wind up, and the
+// island falls into a growing oscillation that ends in an over-frequency trip.
+void Plant::step_isochronous(double dt_s) {
+  mean_speed_pu_ += (speed_pu_ - mean_speed_pu_) * (1.0 - std::exp(-dt_s / kIsochronousMeanS));
+  const double push_pu = site_->island.isochronous_gain_per_s * (1.0 - mean_speed_pu_) * dt_s;
+  const int direction = push_pu > 0 ? 1 : -1;
+  bool any_unit_free = false;
+  for (const Turbine& t : turbines_)
+    if (t.breaker_closed() && t.valve_saturation() != direction) any_unit_free = true;
+  if (!any_unit_free) return;
+  isochronous_pu_ =
+      std::clamp(isochronous_pu_ + push_pu, -kIsochronousLimitPu, kIsochronousLimitPu);
 }
 
 // Past these speeds every unit's and inverter's protection has long acted (the

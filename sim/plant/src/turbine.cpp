@@ -172,6 +172,7 @@ void Turbine::trip(TripCause cause) {
 
 void Turbine::cut_fuel() {
   ref_pu_ = valve_pu_ = pm_pu_ = exhaust_pu_ = 0;
+  valve_saturation_ = 0;
   load_limit_pu_ = 1.0;
   electrical_mw_ = 0;
   underfrequency_s_ = overfrequency_s_ = 0;
@@ -294,12 +295,16 @@ void Turbine::step_governor(double dt_s, double speed_pu, double isochronous_pu)
   ref_pu_ += std::clamp(target_pu - ref_pu_, -max_step_pu, max_step_pu);
 
   // Speed demand down to no load: minimum stable load bounds the set-point, not droop.
-  const double speed_demand_pu =
-      std::clamp(ref_pu_ + (1.0 - speed_pu) / p_.droop_pu + isochronous_pu, 0.0, 1.0);
+  const double wanted_pu = ref_pu_ + (1.0 - speed_pu) / p_.droop_pu + isochronous_pu;
+  const double speed_demand_pu = std::clamp(wanted_pu, 0.0, 1.0);
   const double gate_pu = std::min(speed_demand_pu, load_limit_pu_);  // low-value gate
   const double valve_step_pu = (gate_pu - valve_pu_) * lag_factor(dt_s, p_.valve_time_constant_s);
-  valve_pu_ += std::clamp(valve_step_pu, -p_.valve_close_rate_pu_per_s * dt_s,
-                          p_.valve_open_rate_pu_per_s * dt_s);
+  const double opening_pu = p_.valve_open_rate_pu_per_s * dt_s;
+  const double closing_pu = p_.valve_close_rate_pu_per_s * dt_s;
+  valve_pu_ += std::clamp(valve_step_pu, -closing_pu, opening_pu);
+  valve_saturation_ = 0;
+  if (valve_step_pu > opening_pu || wanted_pu > gate_pu) valve_saturation_ = 1;
+  if (valve_step_pu < -closing_pu || wanted_pu < 0.0) valve_saturation_ = -1;
   pm_pu_ += (valve_pu_ - pm_pu_) * lag_factor(dt_s, p_.turbine_time_constant_s);
   step_load_limiter(dt_s, gate_pu);
 }

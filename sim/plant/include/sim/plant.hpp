@@ -157,6 +157,7 @@ class Plant {
   void step_island(double dt_s, double mechanical_mw);
   void share_electrical(double electrical_mw, double mechanical_mw, double rotor_inertia_mws);
   void protect_battery(double dt_s);
+  void step_isochronous(double dt_s);
   void collapse_bus();
   void abort_dead_bus_starts();
   void publish(double now_s, double dt_s, bool connected);
@@ -180,6 +181,7 @@ class Plant {
   double next_silence_check_s_ = -1;  // when a silenced pod gateway may come back
   double speed_pu_ = 1;
   double isochronous_pu_ = 0;
+  double mean_speed_pu_ = 1.0;  // the isochronous integral's averaged speed
   PlantState state_;
   PlantTotals totals_;
   Measurements measurements_;

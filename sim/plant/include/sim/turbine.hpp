@@ -100,7 +100,11 @@ class Turbine {
     if (!breaker_closed()) return 0;
     return electrical_set_ ? electrical_mw_ : mechanical_mw();
   }
-  double valve_pu() const { return valve_pu_; }            // fuel valve stroke, pu of rating
+  double valve_pu() const { return valve_pu_; }  // fuel valve stroke, pu of rating
+  // Which way the valve could not follow its demand in the last step: +1 held
+  // back opening (rate, full stroke or the load limiter), -1 closing, 0 free. The
+  // island's isochronous integral stops pushing a valve that cannot move (anti-windup).
+  int valve_saturation() const { return valve_saturation_; }
   double load_limit_pu() const { return load_limit_pu_; }  // the load limiter's output
   double reference_mw() const { return ref_pu_ * p_.rating_mw; }
   double setpoint_mw() const { return setpoint_pu_ * p_.rating_mw; }
@@ -139,6 +143,7 @@ class Turbine {
   double overfrequency_s_ = 0;
   double exhaust_pu_ = 0;       // the load limiter's temperature signal
   double load_limit_pu_ = 1.0;  // the load limiter's output (fsrt)
+  int valve_saturation_ = 0;
   double electrical_mw_ = 0;
   bool electrical_set_ = false;
   double nox_kg_per_mmbtu_;
