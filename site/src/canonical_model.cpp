@@ -58,6 +58,7 @@ std::string canonical_model(const Site& s) {
   w.num("load_damping_pu", s.island.load_damping_pu);
   w.text("governor", to_string(s.island.governor));
   w.num("isochronous_gain_per_s", s.island.isochronous_gain_per_s);
+  w.num("undervoltage_trip_s", s.island.undervoltage_trip_s);
   for (std::size_t i = 0; i < s.turbine_groups.size(); ++i) {
     const TurbineGroup& t = s.turbine_groups[i];
     w.prefix("turbine." + std::to_string(i) + ".");
@@ -83,6 +84,7 @@ std::string canonical_model(const Site& s) {
     w.num("underfrequency_trip_hz", t.underfrequency_trip_hz);
     w.num("underfrequency_trip_s", t.underfrequency_trip_s);
     w.flag("black_start", t.black_start);
+    w.num("short_time_current_pu", t.short_time_current_pu);
     w.num("valve_open_rate_pu_per_s", t.valve_open_rate_pu_per_s);
     w.num("valve_close_rate_pu_per_s", t.valve_close_rate_pu_per_s);
     w.num("load_limit_pu", t.load_limit_pu);
@@ -119,6 +121,9 @@ std::string canonical_model(const Site& s) {
     w.num("cap_actuation_lag_s", p.cap_actuation_lag_s);
     w.num("inference_utilisation_pu", p.inference_utilisation_pu);
     w.flag("starts_running", p.starts_running);
+    w.num("power_on_delay_s", p.power_on_delay_s);
+    w.num("power_on_stagger_s", p.power_on_stagger_s);
+    w.num("job_restart_s", p.job_restart_s);
     w.flag("ups.enabled", p.ups.enabled);
     w.num("ups.psu_hold_up_s", p.ups.psu_hold_up_s);
     w.num("ups.transfer_below_pu", p.ups.transfer_below_pu);

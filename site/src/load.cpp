@@ -85,6 +85,7 @@ void read_island(TomlReader& root, Island& island) {
   t->number("load_damping_pu", island.load_damping_pu, Range::closed(0, 10));
   t->choice("governor", island.governor, kGovernors);
   t->number("isochronous_gain_per_s", island.isochronous_gain_per_s, Range::left_open(0, 10));
+  t->number("undervoltage_trip_s", island.undervoltage_trip_s, Range::closed(0.01, 10));
   t->finish();
 }
 
@@ -189,6 +190,8 @@ void read_turbine_groups(TomlReader& root, Site& s, bool frequency_ok,
     t.number("underfrequency_trip_hz", g.underfrequency_trip_hz, trip_hz);
     t.number("underfrequency_trip_s", g.underfrequency_trip_s, Range::closed(0, 60));
     t.boolean("black_start", g.black_start);
+    t.number("short_time_current_pu", g.short_time_current_pu,
+             Range::closed(1, 5).because("of rating: a stator carries at least its rating"));
     read_turbine_governor(t, g);
     read_turbine_protection(t, g, s, frequency_ok);
     read_turbine_emissions(t, g);
@@ -340,6 +343,9 @@ void read_pod_groups(TomlReader& root, Site& s, std::map<std::string, std::strin
     t.number("cap_actuation_lag_s", g.cap_actuation_lag_s, Range::closed(0, 60));
     t.number("inference_utilisation_pu", g.inference_utilisation_pu, Range::closed(0, 1));
     t.boolean("starts_running", g.starts_running);
+    t.number("power_on_delay_s", g.power_on_delay_s, Range::closed(0, kMaxSeconds));
+    t.number("power_on_stagger_s", g.power_on_stagger_s, Range::closed(0, kMaxSeconds));
+    t.number("job_restart_s", g.job_restart_s, Range::closed(0, kMaxSeconds));
     read_pod_ups(t, g.ups);
 
     if (workload_ok && job_ok) {

@@ -257,3 +257,20 @@ TEST_CASE("the controller's NOx account follows the units' own counters through 
   REQUIRE(plant_nox_kg > 0);
   CHECK(loop.controller.status().nox_kg == Approx(plant_nox_kg).epsilon(0.03));
 }
+
+TEST_CASE("a unit found starting past its purge has its NOx counted from adoption",
+          "[controller][permit]") {
+  // The unit fired before the controller's first scan: where in its sequence it
+  // is, the controller cannot know, so it counts fuel at once rather than wait out
+  // a purge that has already passed (and undercount the permit).
+  test::ClosedLoop loop(preset_100k());
+  REQUIRE(loop.plant.turbine_start(0) == sim::CommandResult::kAccepted);
+  loop.plant.run_for(100);  // purge (60 s) done, igniting and accelerating
+  REQUIRE(loop.plant.turbine(0).fuel_mmbtu_per_h() > 0);
+  const double before_kg = loop.plant.turbine(0).counters().nox_kg;
+  loop.run_for(120);  // still starting: 300 s to online
+  REQUIRE(loop.controller.unit(0).state() == fw::UnitState::kStarting);
+  const double emitted_kg = loop.plant.turbine(0).counters().nox_kg - before_kg;
+  REQUIRE(emitted_kg > 0);
+  CHECK(loop.controller.status().nox_kg == Approx(emitted_kg).epsilon(0.02));
+}

@@ -210,7 +210,8 @@ TEST_CASE("a phase-to-ground dip transfers by the depth the IT sees, not the fau
   CHECK(light.ups().dips_counted(0) == 0);
 }
 
-TEST_CASE("a UPS battery that runs out drops its pods until the grid is back", "[sim][ups]") {
+TEST_CASE("a UPS battery that runs out drops its pods: dark until after the grid is back",
+          "[sim][ups]") {
   site::Site s = ups_site();
   site::PodUps& u = s.pod_groups[0].ups;
   u.battery_s = 2;  // 80 MWs for 40 MW of compute
@@ -221,6 +222,7 @@ TEST_CASE("a UPS battery that runs out drops its pods until the grid is back", "
   plant.voltage_dips(sim::VoltageDips{0.8, 5.0, 1, 0, sim::DipKind::kThreePhase});
   const double capacity = plant.ups().capacity_mws(0);
   REQUIRE(capacity == Approx(80.0).epsilon(1e-12));
+  const double draw = plant.pods().it_mw() * (1 + kLoss);  // before the pods go dark
   double given_mws = 0, empty_at = -1;
   for (int i = 0; i < 700; ++i) {
     plant.step();
@@ -236,7 +238,6 @@ TEST_CASE("a UPS battery that runs out drops its pods until the grid is back", "
     }
   }
   // By hand: on the battery from t = 0.03 s, drawing 40 MW x 1.07 until 80 MWs are gone.
-  const double draw = plant.pods().it_mw() * (1 + kLoss);
   CHECK(empty_at == Approx(0.03 + capacity / draw).margin(kDt));
   CHECK(given_mws == Approx(capacity).epsilon(1e-9));
   // The KPIs count the dark pods' IT as unserved energy, from empty to the return.
@@ -245,6 +246,9 @@ TEST_CASE("a UPS battery that runs out drops its pods until the grid is back", "
   // The voltage was back at 5 s; after the 1 s delay the pods are on the grid again.
   CHECK(plant.state().pods_on_ups == 0);
   CHECK(plant.state().ups_unserved_mw == 0);
+  // Their jobs crashed with the supply: dark until their power-on delay has passed.
+  CHECK(plant.state().dark_pods == 40);
+  CHECK(plant.state().lost_it_mw > 0);
 }
 
 TEST_CASE("a group without a UPS stays on the bus through any dip", "[sim][ups]") {

@@ -102,6 +102,10 @@ std::string html_page(const sim::RunReport& r, const sim::Scenario& scenario) {
       {"smoothing cost", fixed(k.smoothing_mwh, 3) + " MWh"},
       {"unserved energy, blackout",
        fixed(k.unserved_mwh, 3) + " MWh, " + fixed(k.blackout_s, 1) + " s"},
+      {"ride-through", std::to_string(k.max_pods_on_ups) + " pods on UPS at most, " +
+                           fixed(k.ups_mwh, 3) + " MWh from UPS"},
+      {"cold load", std::to_string(k.max_dark_pods) + " pods dark at most, " +
+                        fixed(k.lost_it_mwh, 3) + " MWh of their work lost"},
   };
   for (const auto& [name, value] : rows)
     h << "<tr><th>" << name << "</th><td>" << value << "</td></tr>\n";

@@ -61,7 +61,8 @@ RunResult run_scenario(const sim::Scenario& scenario, const site::Site& site_in,
       result.csv += ",unit_" + std::to_string(u) + "_mw";
     for (int u = 0; u < plant.turbine_count(); ++u)
       result.csv += ",unit_" + std::to_string(u) + "_mechanical_mw";
-    result.csv += ",unserved_mw\n";
+    result.csv +=
+        ",unserved_mw,bus_voltage_pu,pods_on_ups,ups_mw,dark_pods,booting_pods,lost_it_mw\n";
   }
   const long long steps = std::llround(scenario.duration_s / scenario.step_s);
   const long long progress_every = std::max(1LL, steps / 100);
@@ -123,7 +124,10 @@ RunResult run_scenario(const sim::Scenario& scenario, const site::Site& site_in,
         result.csv += "," + std::to_string(plant.turbine(u).electrical_mw());
       for (int u = 0; u < plant.turbine_count(); ++u)
         result.csv += "," + std::to_string(plant.turbine(u).mechanical_mw());
-      result.csv += "," + std::to_string(s.unserved_mw) + "\n";
+      result.csv += "," + std::to_string(s.unserved_mw) + "," + std::to_string(s.voltage_pu) + "," +
+                    std::to_string(s.pods_on_ups) + "," + std::to_string(s.ups_mw) + "," +
+                    std::to_string(s.dark_pods) + "," + std::to_string(s.booting_pods) + "," +
+                    std::to_string(s.lost_it_mw) + "\n";
     }
     if (options.progress && i % progress_every == 0)
       options.progress(static_cast<double>(i) / static_cast<double>(steps));

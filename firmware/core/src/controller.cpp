@@ -220,6 +220,7 @@ void Controller::Impl::adopt(const hal::ProcessImage& img, hal::Commands& out) {
       case hal::TurbineStatus::kStarting:
         machines[u].process(UnitEvent::kAdoptStarting, now, "found starting");
         units[u].started_at_s = now;
+        units[u].fuel_from_s = now;
         break;
       case hal::TurbineStatus::kStopping:
       case hal::TurbineStatus::kCooldown:

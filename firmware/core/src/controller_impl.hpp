@@ -25,6 +25,10 @@ struct UnitView {
   double prev_power_mw = 0;     // last scan's, for the loss when it trips
   double stopped_at_s = -1e18;  // last stop command
   double started_at_s = -1e18;  // last start command
+  // Fuel (and NOx) is counted from here on a starting unit: after the purge of a
+  // start it commanded; at once for one it found starting (where in its sequence it
+  // is, it cannot know: counting early errs on the permit's side).
+  double fuel_from_s = -1e18;
 };
 
 struct Estimates {

@@ -158,7 +158,7 @@ void Controller::Impl::account_permit() {
     // The same fuel curve and combustor modes as the units' (site/turbine_fuel.hpp):
     // part-load and start-up NOx count several times the low-NOx rate.
     const site::TurbineGroup& g = *units[u].group;
-    const bool purging = s == UnitState::kStarting && now - units[u].started_at_s < g.purge_s;
+    const bool purging = s == UnitState::kStarting && now < units[u].fuel_from_s;
     if (purging) continue;  // fans only: no fuel before ignition
     const double load_pu = std::clamp(units[u].mechanical_mw / units[u].rating_mw, 0.0, 1.0);
     const double fuel_per_h = units[u].fuel_mmbtu_per_h_full * site::fuel_pu_at_load(g, load_pu);

@@ -78,6 +78,7 @@ void Controller::Impl::command_start(int u, hal::Commands& out, const char* caus
   out.turbines[i].command = hal::TurbineCommand::kStart;
   machines[i].process(UnitEvent::kStartCmd, now, cause);
   units[i].started_at_s = now;
+  units[i].fuel_from_s = now + units[i].group->purge_s;
   ++permit.starts[i];
 }
 

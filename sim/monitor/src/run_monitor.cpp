@@ -177,6 +177,10 @@ void RunMonitor::finish(const Plant& plant, RunReport& r) const {
   k.smoothing_mwh = battery_loss_mwh + t.floor_burn_mwh;
   k.unserved_mwh = t.unserved_mwh;
   k.blackout_s = t.blackout_s;
+  k.ups_mwh = plant.ups().discharged_mwh();
+  k.lost_it_mwh = t.lost_it_mwh;
+  k.max_pods_on_ups = t.max_pods_on_ups;
+  k.max_dark_pods = t.max_dark_pods;
   k.unneeded_shed_s = unneeded_total_s_;
   k.max_units_running = max_running_;
 

@@ -26,11 +26,14 @@ std::string to_json(const RunReport& r) {
       "%.6f,\n"
       "  \"turbine_starts\": %d,\n  \"fuel_mmbtu\": %.6f,\n  \"co2_t\": %.6f,\n  \"nox_t\": %.6f,\n"
       "  \"smoothing_mwh\": %.6f,\n  \"unserved_mwh\": %.6f,\n  \"blackout_s\": %.3f,\n"
+      "  \"ups_mwh\": %.6f,\n  \"lost_it_mwh\": %.6f,\n  \"max_pods_on_ups\": %d,\n"
+      "  \"max_dark_pods\": %d,\n"
       "  \"unneeded_shed_s\": %.3f,\n  \"all_pass\": %s,\n  \"invariants\": [\n",
       r.duration_s, k.curtailed_mwh, k.curtailed_pct, k.contract_violation_s,
       k.contract_violation_max_run_s, k.freq_nadir_hz, k.freq_peak_hz, k.import_ramp_max_mw_per_min,
       k.turbine_starts, k.fuel_mmbtu, k.co2_t, k.nox_t, k.smoothing_mwh, k.unserved_mwh,
-      k.blackout_s, k.unneeded_shed_s, r.all_pass() ? "true" : "false");
+      k.blackout_s, k.ups_mwh, k.lost_it_mwh, k.max_pods_on_ups, k.max_dark_pods, k.unneeded_shed_s,
+      r.all_pass() ? "true" : "false");
   out += head;
   for (std::size_t i = 0; i < r.invariants.size(); ++i) {
     const Invariant& inv = r.invariants[i];
@@ -72,6 +75,11 @@ std::string summary_text(const RunReport& r) {
   out += line;
   std::snprintf(line, sizeof line, "  unserved               %10.3f MWh, blackout %.1f s\n",
                 k.unserved_mwh, k.blackout_s);
+  out += line;
+  std::snprintf(line, sizeof line,
+                "  ride-through           %10d pods on UPS at most, %.3f MWh from UPS; %d pods "
+                "dark at most, %.3f MWh of their work lost\n",
+                k.max_pods_on_ups, k.ups_mwh, k.max_dark_pods, k.lost_it_mwh);
   out += line;
   for (const Invariant& i : r.invariants) {
     std::snprintf(line, sizeof line, "  %s %-24s %s\n", i.pass ? "PASS" : "FAIL", i.name.c_str(),

@@ -18,6 +18,14 @@ constexpr double kIsochronousMeanS = 5.0;
 // An islanded bus beyond these speeds has collapsed (Plant::collapse_bus).
 constexpr double kCollapseSpeedPu = 0.8;
 constexpr double kRunawaySpeedPu = 1.2;
+// A shortfall's collapsing voltage as the loads and relays see it: below every
+// UPS transfer threshold, at IEEE 1547-2018's UV2 setting, whose clock the
+// sources' undervoltage trip runs on ([island] undervoltage_trip_s).
+constexpr double kCollapsedVoltagePu = 0.45;
+constexpr double kShortfallMw = 1e-6;
+// Wide-range IT power supplies run down to about half their nominal input
+// (90-264 V units on 200-240 V); below it, past their hold-up, they drop out [assumption].
+constexpr double kPsuDropoutPu = 0.5;
 }  // namespace
 
 Plant::Plant(const site::Site& site, const PlantOptions& options)
@@ -206,14 +214,30 @@ double Plant::damping_mw_per_pu() const {
          cooling_mw_;
 }
 
+// Each pod's supply for the next step: on the bus, the bus's voltage within its
+// PSUs' hold-up; on its UPS, the UPS's energy.
+void Plant::supply_pods(double now_s, double dt_s, double it_voltage_pu) {
+  low_voltage_s_ = it_voltage_pu < kPsuDropoutPu ? low_voltage_s_ + dt_s : 0.0;
+  // The usual step: every pod lit and on a healthy bus; nothing changes.
+  if (low_voltage_s_ == 0 && ups_.pods_on_ups() == 0 && pods_.dark_pods() == 0) return;
+  for (int p = 0; p < pods_.size(); ++p) {
+    const double hold_up_s =
+        site_->pod_groups[static_cast<size_t>(pods_.group(p))].ups.psu_hold_up_s;
+    const bool supplied = ups_.on_bus(p) ? low_voltage_s_ <= hold_up_s + 1e-9 : ups_.carries(p);
+    pods_.supply(p, supplied, now_s);
+  }
+}
+
 void Plant::step_loads(double now_s, double dt_s) {
   pods_.step(now_s, dt_s);
   const site::Facility& fac = site_->facility;
   // IT that rides on its UPS batteries (sim/ups.hpp) leaves the bus with its losses;
-  // the batteries refill off it. The island's bus holds its voltage. Pods whose UPS
-  // ran dry are dark: they neither compute nor heat.
-  ups_.step(now_s, dt_s, grid_.connected() ? grid_.it_voltage_pu() : 1.0, pods_,
-            fac.conversion_loss_pu);
+  // the batteries refill off it. An island's bus holds its voltage unless it is
+  // dark or short of sources. Pods with no supply go dark and power on again
+  // after their delay (supply_pods): they neither compute nor heat meanwhile.
+  const double it_voltage_pu = grid_.connected() ? grid_.it_voltage_pu() : island_voltage_pu_;
+  ups_.step(now_s, dt_s, it_voltage_pu, pods_, fac.conversion_loss_pu);
+  supply_pods(now_s, dt_s, it_voltage_pu);
   state_.pods_on_ups = ups_.pods_on_ups();
   state_.ups_mw = ups_.ups_mw();
   state_.ups_unserved_mw = ups_.unserved_it_mw();
@@ -266,6 +290,9 @@ void Plant::step_connected(double dt_s, double mechanical_mw) {
   state_.blackout = false;
   isochronous_pu_ = 0;
   mean_speed_pu_ = speed_pu_;
+  island_voltage_pu_ = 1.0;
+  shortfall_s_ = 0;
+  state_.shortfall = false;
   double rotor_inertia_mws = 0;
   for (const Turbine& t : turbines_)
     if (t.breaker_closed()) rotor_inertia_mws += t.inertia_mws();
@@ -296,16 +323,27 @@ void Plant::step_island(double dt_s, double mechanical_mw) {
     speed_pu_ = 0;
     isochronous_pu_ = 0;
     mean_speed_pu_ = 1.0;
+    island_voltage_pu_ = 0;
+    shortfall_s_ = 0;
+    state_.shortfall = false;
+    cooling_mw_ = 0;  // the chillers and fans stopped with the bus
     state_.rocof_hz_per_s = 0;
     if (battery_) battery_->deliver(dt_s, 0);
     share_electrical(0, 0, 0);
     return;
   }
-  if (was_blackout) speed_pu_ = 1.0;  // the first source energises the dead bus
+  if (was_blackout) {
+    speed_pu_ = 1.0;  // the first source energises the dead bus
+    island_voltage_pu_ = 1.0;
+  }
   in.speed_pu = speed_pu_;
   in.mechanical_mw = mechanical_mw;
   in.load_mw = load_mw_ + losses_mw_;
   in.damping_mw_per_pu = damping_mw_per_pu();
+  in.rotor_max_electrical_mw = 0;
+  for (const Turbine& t : turbines_)
+    if (t.breaker_closed())
+      in.rotor_max_electrical_mw += t.params().short_time_current_pu * t.rating_mw();
   in.battery_forming = forming;
   if (battery_) {
     const double setpoint_mw = battery_->advance_setpoint(dt_s);
@@ -337,7 +375,20 @@ void Plant::step_island(double dt_s, double mechanical_mw) {
   state_.kinetic_mws = in.rotor_inertia_mws * speed_pu_ * speed_pu_;
   state_.import_mw = 0;
   if (site_->island.governor == site::IslandGovernor::kIsochronous) step_isochronous(dt_s);
-  if (speed_pu_ < kCollapseSpeedPu || speed_pu_ > kRunawaySpeedPu) collapse_bus();
+  watch_shortfall(dt_s, bus.unserved_mw);
+  if (speed_pu_ < kCollapseSpeedPu || speed_pu_ > kRunawaySpeedPu)
+    collapse_bus(speed_pu_ < 1.0 ? TripCause::kUnderfrequency : TripCause::kOverspeed);
+}
+
+// Constant-power loads that the sources cannot carry have no operating point:
+// the voltage collapses, the UPS see it and may take their IT off the bus, and a
+// shortfall that outlasts the undervoltage clearing time trips every source.
+void Plant::watch_shortfall(double dt_s, double unserved_mw) {
+  state_.shortfall = unserved_mw > kShortfallMw;
+  shortfall_s_ = state_.shortfall ? shortfall_s_ + dt_s : 0.0;
+  island_voltage_pu_ = state_.shortfall ? kCollapsedVoltagePu : 1.0;
+  if (state_.shortfall && shortfall_s_ >= site_->island.undervoltage_trip_s - 1e-9)
+    collapse_bus(TripCause::kUndervoltage);
 }
 
 // The island's shared isochronous integral, with conditional integration: it
@@ -358,10 +409,11 @@ void Plant::step_isochronous(double dt_s) {
 
 // Past these speeds every unit's and inverter's protection has long acted (the
 // model's floor and ceiling, should the configured settings leave a gap).
-void Plant::collapse_bus() {
+void Plant::collapse_bus(TripCause cause) {
   for (Turbine& t : turbines_)
-    t.trip(speed_pu_ < 1.0 ? TripCause::kUnderfrequency : TripCause::kOverspeed);
+    t.trip(cause);
   if (battery_) battery_->trip();
+  shortfall_s_ = 0;
 }
 
 // The inverter's frequency relays, on whatever bus it stands on.
@@ -399,10 +451,14 @@ void Plant::publish(double now_s, double dt_s, bool connected) {
   for (const Turbine& t : turbines_)
     online += t.breaker_closed() ? 1 : 0;
   state_.units_online = online;
-  state_.voltage_pu = connected ? grid_.voltage_pu() : 1.0;
+  state_.voltage_pu = connected ? grid_.voltage_pu() : island_voltage_pu_;
   state_.isochronous_pu = isochronous_pu_;
+  state_.dark_pods = pods_.dark_pods();
+  state_.booting_pods = pods_.booting_pods();
+  state_.lost_it_mw = pods_.lost_it_mw();
   if (state_.blackout) {
-    state_.it_mw = state_.cooling_mw = state_.load_mw = state_.losses_mw = 0;
+    state_.it_mw = ups_.ups_it_mw();  // only what the UPS batteries carry
+    state_.cooling_mw = state_.load_mw = state_.losses_mw = 0;
     state_.generation_mw = state_.mechanical_mw = state_.battery_mw = state_.kinetic_mws = 0;
     state_.unserved_mw = 0;
     state_.import_mw = 0;
@@ -456,16 +512,19 @@ void Plant::accumulate(double dt_s) {
     t.battery_charge_mwh -= state_.battery_mw * h;
   }
   if (state_.blackout) {
-    t.unserved_mwh += state_.demand_mw * h;
+    t.unserved_mwh += (state_.demand_mw - state_.it_mw) * h;
     t.blackout_s += dt_s;
   } else {
-    t.unserved_mwh += (state_.unserved_mw + state_.ups_unserved_mw) * h;
+    t.unserved_mwh += (state_.unserved_mw + state_.ups_unserved_mw + state_.lost_it_mw) * h;
     t.curtailed_mwh += pods_.curtailed_mw() * h;
     t.floor_burn_mwh += pods_.floor_burn_mw() * h;
     t.min_frequency_hz = std::min(t.min_frequency_hz, state_.frequency_hz);
     t.max_frequency_hz = std::max(t.max_frequency_hz, state_.frequency_hz);
   }
   if (state_.islanded) t.islanded_s += dt_s;
+  t.lost_it_mwh += state_.lost_it_mw * h;
+  t.max_pods_on_ups = std::max(t.max_pods_on_ups, state_.pods_on_ups);
+  t.max_dark_pods = std::max(t.max_dark_pods, state_.dark_pods);
   t.max_import_mw = std::max(t.max_import_mw, state_.import_mw);
 }
 

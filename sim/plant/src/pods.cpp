@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "sim/pod_edge.hpp"
 
@@ -120,6 +121,12 @@ PodFleet::PodFleet(const site::Site& site, Rng& rng) : rng_(rng) {
       demand_mw_.push_back(0.0);
       power_mw_.push_back(0.0);
       responding_.push_back(1);
+      dark_.push_back(0);
+      resume_job_.push_back(0);
+      power_on_at_s_.push_back(0.0);
+      job_at_s_.push_back(0.0);
+      power_on_offset_s_.push_back(pg.power_on_delay_s + pg.power_on_stagger_s * k / pg.count);
+      job_restart_s_.push_back(pg.job_restart_s);
     }
   }
   cap_queue_.resize(pods);
@@ -176,6 +183,27 @@ bool PodFleet::has_job_or_group(const std::string& name) const {
   for (const Job& j : jobs_)
     if (j.name == name) return true;
   return std::find(group_names_.begin(), group_names_.end(), name) != group_names_.end();
+}
+
+// Losing the supply crashes the pod's job at once; a returning supply powers the
+// pod on after its offset, unless the supply goes again before that.
+void PodFleet::supply(int pod, bool supplied, double now_s) {
+  if (!supplied) {
+    if (!dark_[pod]) {
+      dark_[pod] = 1;
+      resume_job_[pod] = activity_pu_[pod] > 0 || activity_rate_per_s_[pod] > 0;
+      activity_pu_[pod] = 0;
+      activity_rate_per_s_[pod] = 0;
+    }
+    power_on_at_s_[pod] = std::numeric_limits<double>::infinity();
+    job_at_s_[pod] = 0;
+    return;
+  }
+  if (!dark_[pod]) return;
+  if (std::isinf(power_on_at_s_[pod])) power_on_at_s_[pod] = now_s + power_on_offset_s_[pod];
+  if (now_s + 1e-9 < power_on_at_s_[pod]) return;
+  dark_[pod] = 0;  // powered on: booting until its job comes back
+  job_at_s_[pod] = now_s + job_restart_s_[pod];
 }
 
 // The phase a job's GPUs would be in with ideal (instant) edges.
@@ -238,10 +266,16 @@ void PodFleet::update_inference(double dt_s) {
   }
 }
 
+// A pod at work: its demand raised to its floor, then limited by its cap (the cap wins).
+double PodFleet::pod_power(int i, double demand) const {
+  return std::min(std::max(demand, floor_eff_mw_[i]), cap_eff_mw_[i]);
+}
+
 void PodFleet::step(double t_s, double dt_s) {
   update_jobs(t_s);
   update_inference(dt_s);
-  double it = 0, demand_total = 0, curtailed = 0, burn = 0;
+  double it = 0, demand_total = 0, curtailed = 0, burn = 0, lost = 0;
+  int dark_pods = 0, booting_pods = 0;
   const int n = size();
   for (int i = 0; i < n; ++i) {
     double v;
@@ -269,9 +303,25 @@ void PodFleet::step(double t_s, double dt_s) {
         busy = compute_mw_[i];
         break;
     }
+    if (job_at_s_[i] > 0 && t_s + 1e-9 >= job_at_s_[i]) {
+      job_at_s_[i] = 0;  // back at work: the job restarts from its checkpoint
+      if (resume_job_[i]) activity_rate_per_s_[i] = ramp_s_[i] > 0 ? 1.0 / ramp_s_[i] : 1e9;
+    }
+    if (dark_[i] || job_at_s_[i] > 0) {
+      // Dark, or booting at idle power: what its job would draw is lost, not curtailed.
+      const double would_mw = resume_job_[i] ? busy : idle;
+      const double p = dark_[i] ? 0.0 : idle;
+      demand_mw_[i] = would_mw;
+      power_mw_[i] = p;
+      it += p;
+      demand_total += would_mw;
+      lost += std::max(0.0, would_mw - p);
+      dark_pods += dark_[i];
+      booting_pods += 1 - dark_[i];
+      continue;
+    }
     const double demand = idle + a * (busy - idle);
-    const double raised = std::max(demand, floor_eff_mw_[i]);
-    const double p = std::min(raised, cap_eff_mw_[i]);
+    const double p = pod_power(i, demand);
     demand_mw_[i] = demand;
     power_mw_[i] = p;
     it += p;
@@ -279,6 +329,9 @@ void PodFleet::step(double t_s, double dt_s) {
     curtailed += std::max(0.0, demand - p);
     burn += std::max(0.0, p - demand);
   }
+  lost_it_mw_ = lost;
+  dark_pods_ = dark_pods;
+  booting_pods_ = booting_pods;
   it_mw_ = it;
   demand_it_mw_ = demand_total;
   curtailed_mw_ = curtailed;

@@ -78,6 +78,8 @@ const char* to_string(TripCause c) {
       return "overspeed";
     case TripCause::kOverfrequency:
       return "overfrequency";
+    case TripCause::kUndervoltage:
+      return "undervoltage";
   }
   return "?";
 }

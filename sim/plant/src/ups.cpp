@@ -36,9 +36,21 @@ UpsFleet::UpsFleet(const site::Site& site) {
     g.compute_mw = static_cast<double>(pg.count) * pg.gpus_per_pod * pg.compute_w_per_gpu * 1e-6;
     g.capacity_mws = g.p.battery_s * g.compute_mw;
     g.energy_mws = g.capacity_mws;  // a UPS on float charge is full
-    for (int k = 0; k < pg.count; ++k)
+    for (int k = 0; k < pg.count; ++k) {
       pod_index_.push_back(k);
+      pod_group_.push_back(static_cast<int>(i));
+    }
   }
+}
+
+bool UpsFleet::on_bus(int pod) const {
+  const Group& g = groups_[static_cast<size_t>(pod_group_[static_cast<size_t>(pod)])];
+  return g.mode == UpsMode::kGrid || pod_index_[static_cast<size_t>(pod)] < g.returned;
+}
+
+bool UpsFleet::carries(int pod) const {
+  const Group& g = groups_[static_cast<size_t>(pod_group_[static_cast<size_t>(pod)])];
+  return !on_bus(pod) && g.energy_mws > 0;
 }
 
 int UpsFleet::pods_on_ups(int group) const {
@@ -136,9 +148,7 @@ void UpsFleet::step(double now_s, double dt_s, double it_voltage_pu, const PodFl
   }
   for (int p = 0; p < pods.size(); ++p) {
     Group& g = groups_[static_cast<size_t>(pods.group(p))];
-    const bool on_grid =
-        g.mode == UpsMode::kGrid || pod_index_[static_cast<size_t>(p)] < g.returned;
-    (on_grid ? g.bus_mw : g.ups_mw) += pods.power_mw(p);
+    (on_bus(p) ? g.bus_mw : g.ups_mw) += pods.power_mw(p);
   }
   bus_it_mw_ = ups_it_mw_ = ups_mw_ = unserved_mw_ = recharge_mw_ = 0;
   pods_on_ups_ = 0;

@@ -53,6 +53,10 @@ struct Island {
   // 2 restores a 9 % load step to within 10 mHz in about 40 s with stable margins
   // (docs/configuration.md) [assumption].
   double isochronous_gain_per_s = 2.0;
+  // An island whose sources cannot carry its constant-power load has no operating
+  // point: its voltage collapses, and the sources' undervoltage protection clears
+  // in this time (IEEE 1547-2018's UV2 default: 0.45 pu, 0.16 s, Categories I and II).
+  double undervoltage_trip_s = 0.16;
 };
 
 // One gas turbine type; `count` identical units.
@@ -82,6 +86,10 @@ struct TurbineGroup {
   // Can start on a dead bus (its own starting power: a diesel or battery
   // starter package). Without one a unit's starter and auxiliaries need a live bus.
   bool black_start = false;
+  // The generator's short-time current limit, of rating: what the rotor's kinetic
+  // energy can push through the stator (IEEE C50.13-2014's armature short-time
+  // capability (I^2 - 1) t = 37.5 s: 1.5 pu for 30 s). Beyond it the bus is short.
+  double short_time_current_pu = 1.5;
   // GGOV1-style governor limits (docs/configuration.md gives the sources).
   double valve_open_rate_pu_per_s = 0.1;   // GGOV1 Ropen
   double valve_close_rate_pu_per_s = 0.1;  // GGOV1 -Rclose
@@ -144,6 +152,14 @@ struct PodGroup {
   double cap_actuation_lag_s = 0.5;       // command to effect
   double inference_utilisation_pu = 0.6;  // mean load of an inference pod, of compute
   bool starts_running = true;             // job running when the simulation starts
+  // Cold-load pickup (docs/configuration.md): a pod that lost its supply powers on
+  // power_on_delay_s after the supply returns, the group's pods spread evenly over
+  // power_on_stagger_s (server BMCs' "power restore delay": Intel's automatic
+  // setting draws it at random in 25-300 s), and draws idle power while it boots;
+  // its job, crashed with the supply, comes back job_restart_s after power-on.
+  double power_on_delay_s = 25;
+  double power_on_stagger_s = 275;
+  double job_restart_s = 600;  // boot, requeue, reload the checkpoint [assumption]
   PodUps ups;
 };
 

@@ -22,6 +22,10 @@ struct Kpis {
   double smoothing_mwh = 0;  // battery losses plus pod floor burn
   double unserved_mwh = 0;
   double blackout_s = 0;
+  // Ride-through and cold load: energy the pods' UPS batteries gave, pods on UPS
+  // and pods dark at most, and the work of dark and booting pods.
+  double ups_mwh = 0, lost_it_mwh = 0;
+  int max_pods_on_ups = 0, max_dark_pods = 0;
   double unneeded_shed_s = 0;
   double max_units_running = 0;
 };

@@ -15,18 +15,23 @@
 // would make oscillate and grow.
 //
 // A battery at its limit gives its limit; with rotors, they carry the rest and
-// slow down. With no rotor, the inverter cannot carry the load: what it cannot
-// give is unserved and its virtual rotor slows by that shortfall until
-// under-frequency protection trips it (the island collapses to a dead bus).
+// slow down, up to the generators' short-time current limit. What no source can
+// give is unserved: a shortfall, whose voltage collapse the plant trips on
+// ([island] undervoltage_trip_s). With no rotor, the inverter's virtual rotor
+// also slows by the shortfall.
 #pragma once
+
+#include <limits>
 
 namespace sim {
 
 struct IslandBusInputs {
   double dt_s = 0.01;
   double speed_pu = 1;
-  double mechanical_mw = 0;            // the online units' mechanical power
-  double rotor_inertia_mws = 0;        // sum of H S over the online units
+  double mechanical_mw = 0;      // the online units' mechanical power
+  double rotor_inertia_mws = 0;  // sum of H S over the online units
+  // The online units' short-time current limits, in all (unbounded unless given).
+  double rotor_max_electrical_mw = std::numeric_limits<double>::infinity();
   double load_mw = 0;                  // at nominal frequency, losses included
   double damping_mw_per_pu = 0;        // Dmw: the frequency-dependent load's dP/dw
   bool battery_forming = false;        // a grid-forming battery holds the bus
@@ -46,6 +51,7 @@ struct IslandBusStep {
   double electrical_mw = 0;     // the units' electrical output, in all
   double rotor_release_mw = 0;  // mechanical - electrical: into (negative) or out of the rotors
   bool battery_limited = false;
+  bool current_limited = false;  // the units at their short-time current limit
 };
 
 // Needs a source on the bus: rotor_inertia_mws > 0 or battery_forming.

@@ -60,6 +60,11 @@ struct PlantState {
   int pods_on_ups = 0;
   double ups_mw = 0;           // the batteries' output: that IT and its conversion losses
   double ups_unserved_mw = 0;  // IT of pods whose UPS battery ran out
+  // Cold-load pickup (sim/pods.hpp): pods with no supply, pods booting, and what
+  // their jobs would have drawn.
+  int dark_pods = 0, booting_pods = 0;
+  double lost_it_mw = 0;
+  bool shortfall = false;  // islanded, the sources at their limits: the voltage collapses
 };
 
 // Energies and extremes since the start, for summaries and balance checks.
@@ -72,6 +77,8 @@ struct PlantTotals {
   double islanded_s = 0, blackout_s = 0;
   double max_import_mw = 0;
   double min_frequency_hz = 1e9, max_frequency_hz = 0;  // while energised
+  double lost_it_mwh = 0;                               // the work of dark and booting pods
+  int max_pods_on_ups = 0, max_dark_pods = 0;
 };
 
 class Plant {
@@ -158,7 +165,9 @@ class Plant {
   void share_electrical(double electrical_mw, double mechanical_mw, double rotor_inertia_mws);
   void protect_battery(double dt_s);
   void step_isochronous(double dt_s);
-  void collapse_bus();
+  void watch_shortfall(double dt_s, double unserved_mw);
+  void supply_pods(double now_s, double dt_s, double it_voltage_pu);
+  void collapse_bus(TripCause cause);
   void abort_dead_bus_starts();
   void publish(double now_s, double dt_s, bool connected);
   void accumulate(double dt_s);
@@ -181,7 +190,10 @@ class Plant {
   double next_silence_check_s_ = -1;  // when a silenced pod gateway may come back
   double speed_pu_ = 1;
   double isochronous_pu_ = 0;
-  double mean_speed_pu_ = 1.0;  // the isochronous integral's averaged speed
+  double mean_speed_pu_ = 1.0;      // the isochronous integral's averaged speed
+  double island_voltage_pu_ = 1.0;  // 0 dark; collapsed while short of sources
+  double shortfall_s_ = 0;          // how long the island has been short
+  double low_voltage_s_ = 0;        // how long the IT's voltage has been below PSU drop-out
   PlantState state_;
   PlantTotals totals_;
   Measurements measurements_;

@@ -8,6 +8,13 @@
 // raised to its power floor and then limited by its power cap (the cap wins); cap
 // and floor commands take effect after the pod's actuation lag.
 //
+// A pod's supply (PodFleet::supply): a pod that loses it goes dark at once (its
+// job crashes); when the supply returns it powers on after its group's
+// power-on delay, pod k of n a further k/n of the stagger later, draws idle power
+// while it boots, and takes up its job job_restart_s after power-on, ramping over
+// job_ramp_s. Caps and floors act only on a pod that is back at work. What dark
+// and booting pods would have drawn is their lost IT (lost_it_mw), not curtailment.
+//
 // A training pod does not jump between phases: its GPUs ramp (gpu_power_edge_s) and
 // start their ramps spread over gpu_edge_spread_s, so each edge has the closed-form
 // shape of sim/pod_edge.hpp. The pod's phase weights are the job's ideal phase wave
@@ -46,6 +53,14 @@ class PodFleet {
   bool start_job(const std::string& name);
   bool stop_job(const std::string& name);
   bool has_job_or_group(const std::string& name) const;
+
+  // The pod's supply this step (the plant's bus and the pod's UPS decide it).
+  void supply(int pod, bool supplied, double now_s);
+  bool dark(int pod) const { return dark_[pod] != 0; }  // no supply, or not yet powered on
+  bool booting(int pod) const { return !dark(pod) && job_at_s_[pod] > 0; }  // not yet at work
+  int dark_pods() const { return dark_pods_; }
+  int booting_pods() const { return booting_pods_; }
+  double lost_it_mw() const { return lost_it_mw_; }  // what dark and booting pods would draw
 
   double it_mw() const { return it_mw_; }
   double demand_it_mw() const { return demand_it_mw_; }
@@ -97,6 +112,7 @@ class PodFleet {
   void update_jobs(double t_s);
   void update_inference(double dt_s);
   bool set_activity(const std::string& name, bool run);
+  double pod_power(int i, double demand) const;
 
   std::vector<Job> jobs_;
   std::vector<GroupEdge> group_edges_;
@@ -113,9 +129,15 @@ class PodFleet {
   std::vector<double> util_pu_, util_target_pu_, util_mean_pu_;
   std::vector<double> cap_cmd_mw_, floor_cmd_mw_, cap_eff_mw_, floor_eff_mw_, demand_mw_, power_mw_;
   std::vector<std::uint8_t> responding_;
+  // Supply and cold-load pickup, per pod: dark (1), the time it powers on (+inf
+  // while unsupplied), when its job comes back (0: at work), whether it had one.
+  std::vector<std::uint8_t> dark_, resume_job_;
+  std::vector<double> power_on_at_s_, job_at_s_, power_on_offset_s_, job_restart_s_;
   DelayQueue cap_queue_, floor_queue_;
 
   double it_mw_ = 0, demand_it_mw_ = 0, curtailed_mw_ = 0, floor_burn_mw_ = 0;
+  double lost_it_mw_ = 0;
+  int dark_pods_ = 0, booting_pods_ = 0;
 };
 
 }  // namespace sim

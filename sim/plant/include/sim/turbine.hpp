@@ -38,6 +38,7 @@ enum class TripCause : std::uint8_t {
   kUnderfrequency,
   kOverspeed,
   kOverfrequency,
+  kUndervoltage,  // an island short of sources: its voltage collapsed
 };
 
 const char* to_string(TurbineState s);

@@ -8,7 +8,8 @@
 // of the battery's stored energy, not off the site bus. Cooling stays on the bus.
 // After `return_delay_s` of healthy voltage the group returns, all at once or pod
 // by pod over `return_stagger_s`. A battery that runs out drops the pods still on
-// it until they are back on the grid. A battery below full refills from the bus.
+// it: they go dark, and power on again after their delay once back on the grid
+// (sim/pods.hpp). A battery below full refills from the bus.
 #pragma once
 
 #include <array>
@@ -41,6 +42,11 @@ class UpsFleet {
   int pods_on_ups() const { return pods_on_ups_; }        // off the grid, battery or not
   double discharged_mwh() const { return discharged_mwh_; }
   double recharged_mwh() const { return recharged_mwh_; }
+
+  // One pod: on the site bus (its group on the grid, or returned), or on its UPS
+  // with energy left to carry it.
+  bool on_bus(int pod) const;
+  bool carries(int pod) const;
 
   // One pod group.
   int groups() const { return static_cast<int>(groups_.size()); }
@@ -77,6 +83,7 @@ class UpsFleet {
 
   std::vector<Group> groups_;
   std::vector<int> pod_index_;  // a pod's place within its group
+  std::vector<int> pod_group_;  // its group
 
   double bus_it_mw_ = 0, ups_it_mw_ = 0, ups_mw_ = 0, unserved_mw_ = 0, recharge_mw_ = 0;
   int pods_on_ups_ = 0;
