@@ -1,5 +1,5 @@
 // The baseline: conventional genset power management, as a genset controller
-// (easYgen, InteliGen, PPM-300; BRIEF.md section 5) would do it. Threshold start
+// (Woodward easYgen, ComAp InteliGen, DEIF PPM-300) would do it. Threshold start
 // and stop on import, import-limit load sharing, frequency-only staged load shed,
 // no battery dispatch, no contingency arming. Here only for comparison.
 #include <algorithm>

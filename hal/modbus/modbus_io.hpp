@@ -10,7 +10,8 @@
 // extra connection, until it answers in time again. Writes are queued to the
 // workers; the scan does not wait for them. Per request: an
 // explicit response timeout and bounded retries; after a device fails to answer it is skipped for a
-// back-off that doubles (2 s, 4 s, ... at most 300 s; OpenEMS's rule, BRIEF §5)
+// back-off that doubles (2 s, 4 s, ... at most 300 s; the first wait and cap of the OpenEMS
+// Modbus bridge's DefectiveComponents, which adds 2 s per failure rather than doubling)
 // and reported as comms lost; a lost connection is re-opened with the same
 // back-off. Error recovery in libmodbus stays off (it can hang for seconds).
 //

@@ -319,7 +319,7 @@ void read_pod_groups(TomlReader& root, Site& s, std::map<std::string, std::strin
     }
 
     const bool job_ok = t.string("job", g.job);
-    // Swings at 0.2-3 Hz (BRIEF §3): periods from 1/3 s to 5 s.
+    // Swings at 0.2-3 Hz (arXiv 2508.14318): periods from 1/3 s to 5 s.
     const bool period_ok =
         t.number("iteration_period_s", g.iteration_period_s,
                  Range::closed(1.0 / 3.0, 5).because("training swings are 0.2-3 Hz"));

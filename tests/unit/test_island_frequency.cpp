@@ -1,4 +1,5 @@
-// Islanded frequency against the closed forms of BRIEF.md section 2:
+// Islanded frequency against the closed forms of the per-unit swing equation with droop R
+// and load damping D:
 //   steady state  df = -dP / (1/R + D) pu      initial RoCoF = -dP f0 / (2H)
 #include <catch2/catch.hpp>
 

@@ -2,8 +2,9 @@
 //
 // Setpoints, caps and floors are the desired state: the backend writes a value
 // only when it differs from what the device last accepted (cyclic writes wear
-// device memory; BRIEF.md section 5), and writes again when the read-back shows
-// the device lost it. Start, stop, reset and breaker commands are one-shot.
+// device memory: ComAp's InteliGen/InteliSys NT reference guides warn that setpoints
+// sit in EEPROM), and writes again when the read-back shows the device lost it.
+// Start, stop, reset and breaker commands are one-shot.
 #pragma once
 
 #include <cstdint>

@@ -324,8 +324,8 @@ struct ControllerSettings {
   double restore_delay_s = 30;       // margin back this long before restoring GPU load
   double restore_step_pu = 0.02;     // of IT compute power, per restore step
   double restore_interval_s = 5;
-  std::vector<double> ufls_stages_hz{59.3, 59.1, 58.9};  // BRIEF.md section 4
-  double ufls_stage_pu = 0.05;               // of IT load per stage (BRIEF.md section 4)
+  std::vector<double> ufls_stages_hz{59.3, 59.1, 58.9};  // ERCOT Nodal Operating Guide 2.6.1
+  double ufls_stage_pu = 0.05;               // of IT load per stage (ERCOT NOG 2.6.1, NOGRR247)
   double ufls_delay_s = 0.1;                 // six cycles
   double battery_frequency_droop_pu = 0.02;  // islanded: full battery power at 2 % off nominal
   double battery_reserve_pu = 0.3;           // state of charge kept for contingencies and islanding

@@ -1,7 +1,8 @@
 // The GPU fleet as arrays of pods (structure of arrays: no per-step allocation).
 //
 // A training pod follows its job's iteration: compute phase near full power,
-// communication phase lower, checkpoints near idle (BRIEF.md section 3). All pods
+// communication phase lower, checkpoints near idle (arXiv 2508.14318, "Power Stabilization
+// for AI Training Datacenters", Microsoft/OpenAI/NVIDIA 2025). All pods
 // of one job share the phase, so they swing together; each job has its own random
 // phase offset, so separate jobs are not in phase. Inference pods wander around a
 // mean utilisation; batch pods run at compute power. A pod's power is its demand
