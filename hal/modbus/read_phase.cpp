@@ -175,6 +175,7 @@ void ModbusIo::read(ProcessImage& image, double now_s) {
     put(t.setpoint_mw, d, "setpoint_readback_mw", 0, l.turbine_mw_max);
     put(t.status, d, "status", 0, 6);
     put(t.run_hours, d, "run_hours", 0, 1e6);
+    put(t.trip_cause, d, "trip_cause", 0, 7);
   }
   for (std::size_t i = 0; i < m.pods.size(); ++i) {
     const Impl::Device& d = m.devices[static_cast<size_t>(m.pods[i])];
@@ -182,6 +183,7 @@ void ModbusIo::read(ProcessImage& image, double now_s) {
     put(pod.power_mw, d, "power_mw", 0, l.pod_mw_max);
     put(pod.cap_mw, d, "cap_in_effect_mw", 0, l.pod_mw_max);
     put(pod.floor_mw, d, "floor_in_effect_mw", 0, l.pod_mw_max);
+    put(pod.status, d, "status", 0, 63);
   }
   if (m.battery >= 0) {
     const Impl::Device& d = m.devices[static_cast<size_t>(m.battery)];

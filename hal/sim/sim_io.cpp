@@ -23,13 +23,13 @@ SimIo::SimIo(sim::Plant& plant, const SimIoOptions& options)
     units_.push_back(UnitPoints{m.find_point(d + ".power_mw"),
                                 m.find_point(d + ".mechanical_power_mw"),
                                 m.find_point(d + ".setpoint_mw"), m.find_point(d + ".state"),
-                                m.find_point(d + ".run_hours")});
+                                m.find_point(d + ".run_hours"), m.find_point(d + ".trip_cause")});
     setpoint_written_.push_back(plant.turbine(u).setpoint_mw());
   }
   for (int p = 0; p < plant.pods().size(); ++p) {
     const std::string d = "pod." + std::to_string(p);
     pods_.push_back(PodPoints{m.find_point(d + ".power_mw"), m.find_point(d + ".cap_mw"),
-                              m.find_point(d + ".floor_mw")});
+                              m.find_point(d + ".floor_mw"), m.find_point(d + ".status")});
     cap_written_.push_back(plant.pods().cap_command_mw(p));
     floor_written_.push_back(plant.pods().floor_command_mw(p));
   }
@@ -75,12 +75,14 @@ void SimIo::read(ProcessImage& image, double now_s) {
     set_signal(t.status, code, m.stamp_s,
                grade(m.answered, m.stamp_s, now_s, options_.stale_after_s, code, 0, 6));
     read_point(t.run_hours, units_[u].run_hours, now_s, 0, 1e6);
+    read_point(t.trip_cause, units_[u].trip_cause, now_s, 0, 7);
   }
   for (size_t p = 0; p < pods_.size(); ++p) {
     PodInputs& pod = image.pods[p];
     read_point(pod.power_mw, pods_[p].power, now_s, 0, limits_.pod_mw_max);
     read_point(pod.cap_mw, pods_[p].cap, now_s, 0, limits_.pod_mw_max);
     read_point(pod.floor_mw, pods_[p].floor, now_s, 0, limits_.pod_mw_max);
+    read_point(pod.status, pods_[p].status, now_s, 0, 63);
   }
   if (battery_power_ >= 0) {
     read_point(image.battery.power_mw, battery_power_, now_s, -limits_.battery_mw_max,

@@ -54,10 +54,10 @@ class SimIo final : public PlantIo {
     int import_mw, grid_hz, bus_hz, rocof, voltage, breaker, grid_available, facility_mw;
   } poi_{};
   struct UnitPoints {
-    int power, mechanical, setpoint, state, run_hours;
+    int power, mechanical, setpoint, state, run_hours, trip_cause;
   };
   struct PodPoints {
-    int power, cap, floor;
+    int power, cap, floor, status;
   };
   std::vector<UnitPoints> units_;
   std::vector<PodPoints> pods_;

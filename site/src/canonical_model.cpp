@@ -203,12 +203,15 @@ std::string canonical_model(const Site& s) {
   w.num("stop_hysteresis_pu", c.stop_hysteresis_pu);
   w.num("island_reserve_pu", c.island_reserve_pu);
   w.num("resync_stable_s", c.resync_stable_s);
+  w.num("resync_timeout_s", c.resync_timeout_s);
+  w.num("island_expected_outage_s", c.island_expected_outage_s);
   w.num("restore_delay_s", c.restore_delay_s);
   w.num("restore_step_pu", c.restore_step_pu);
   w.num("restore_interval_s", c.restore_interval_s);
   for (std::size_t i = 0; i < c.ufls_stages_hz.size(); ++i)
     w.num(("ufls_stages_hz." + std::to_string(i)).c_str(), c.ufls_stages_hz[i]);
   w.num("ufls_stage_pu", c.ufls_stage_pu);
+  w.text("ufls_when_connected", to_string(c.ufls_when_connected));
   w.num("ufls_delay_s", c.ufls_delay_s);
   w.num("battery_frequency_droop_pu", c.battery_frequency_droop_pu);
   w.num("battery_reserve_pu", c.battery_reserve_pu);

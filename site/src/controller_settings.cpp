@@ -10,6 +10,10 @@ const char* to_string(ControllerKind k) {
   return k == ControllerKind::kBaseline ? "baseline" : "plant";
 }
 
+const char* to_string(UflsWhenConnected u) {
+  return u == UflsWhenConnected::kRideThrough ? "ride_through" : "shed";
+}
+
 void read_controller(TomlReader& root, ControllerSettings& c) {
   auto t = root.table("controller");
   if (!t) return;
@@ -26,12 +30,18 @@ void read_controller(TomlReader& root, ControllerSettings& c) {
   t->number("stop_hysteresis_pu", c.stop_hysteresis_pu, Range::closed(0, 2));
   t->number("island_reserve_pu", c.island_reserve_pu, Range::closed(0, 1));
   t->number("resync_stable_s", c.resync_stable_s, Range::closed(0, 3600));
+  t->number("resync_timeout_s", c.resync_timeout_s, Range::closed(10, 86400));
+  t->number("island_expected_outage_s", c.island_expected_outage_s, Range::closed(60, 30 * 86400));
   t->number("restore_delay_s", c.restore_delay_s, Range::closed(0, 3600));
   t->number("restore_step_pu", c.restore_step_pu, Range::left_open(0, 1));
   t->number("restore_interval_s", c.restore_interval_s, Range::left_open(0, 3600));
   if (t->numbers("ufls_stages_hz", c.ufls_stages_hz, Range::open(40, 70)) &&
       !std::is_sorted(c.ufls_stages_hz.begin(), c.ufls_stages_hz.end(), std::greater<double>()))
     t->error("ufls_stages_hz", "stages must be listed from the highest frequency down");
+  if (c.ufls_stages_hz.size() > 8) t->error("ufls_stages_hz", "at most 8 stages");
+  static const Choices<UflsWhenConnected> when = {
+      {"shed", UflsWhenConnected::kShed}, {"ride_through", UflsWhenConnected::kRideThrough}};
+  t->choice("ufls_when_connected", c.ufls_when_connected, when);
   t->number("ufls_stage_pu", c.ufls_stage_pu, Range::left_open(0, 0.5));
   t->number("ufls_delay_s", c.ufls_delay_s, Range::closed(0, 10));
   t->number("battery_frequency_droop_pu", c.battery_frequency_droop_pu, Range::left_open(0, 0.2));

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "hal/process_image.hpp"
 #include "hal/registers.hpp"
 
 using namespace hal::regs;
@@ -81,4 +82,13 @@ TEST_CASE("docs/register-maps.md is generated from the tables", "[registers][doc
   text << in.rdbuf();
   INFO("regenerate with: build/ci/tools/regdoc/regdoc > docs/register-maps.md");
   CHECK(text.str() == render_register_maps_markdown());
+}
+
+TEST_CASE("the pod status bit the controller reads is the map's on_ups bit", "[registers]") {
+  const Register* status = device_map(DeviceKind::kPodGateway).find("status");
+  REQUIRE(status != nullptr);
+  int on_ups = -1;
+  for (const Bit& b : status->bits)
+    if (std::string(b.name) == "on_ups") on_ups = b.bit;
+  CHECK(on_ups == hal::kPodStatusOnUpsBit);
 }

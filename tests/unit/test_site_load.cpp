@@ -4,6 +4,7 @@
 
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "site/load.hpp"
 #include "site/toml_reader.hpp"
@@ -527,4 +528,25 @@ TEST_CASE("black_start and the cooling's frequency-dependent share are checked",
   const auto& d = only_error(share);
   CHECK(d.key == "facility.cooling_frequency_dependent_pu");
   CHECK(contains(d.message, "[0, 1]"));
+}
+
+TEST_CASE("the under-frequency stages: ERCOT's five by default, at most 8, and the connected rule",
+          "[site]") {
+  const auto base = load(kBase);
+  REQUIRE(base.site.has_value());
+  const site::ControllerSettings& c = base.site->controller;
+  CHECK(c.ufls_stages_hz == std::vector<double>{59.3, 59.1, 58.9, 58.7, 58.5});
+  CHECK(c.ufls_when_connected == site::UflsWhenConnected::kShed);
+  const std::string tail = "nox_cap_short_tons_per_12_months = 87";
+  const auto ride =
+      load(with(tail, tail + "\n\n[controller]\nufls_when_connected = \"ride_through\""));
+  REQUIRE(ride.site.has_value());
+  CHECK(ride.site->controller.ufls_when_connected == site::UflsWhenConnected::kRideThrough);
+  const auto bad = load(with(tail, tail + "\n\n[controller]\nufls_when_connected = \"ignore\""));
+  CHECK(only_error(bad).key == "controller.ufls_when_connected");
+  const auto nine = load(with(tail, tail + "\n\n[controller]\nufls_stages_hz = [59.5, 59.4, 59.3, "
+                                           "59.2, 59.1, 59.0, 58.9, 58.8, 58.7]"));
+  const auto& d = only_error(nine);
+  CHECK(d.key == "controller.ufls_stages_hz");
+  CHECK(contains(d.message, "at most 8 stages"));
 }

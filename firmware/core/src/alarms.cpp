@@ -71,6 +71,17 @@ const AlarmInfo kCatalogue[kAlarmCount] = {
      "are being lost",
      "see plantd's log for the file and the error: free the disk or make the directory "
      "writable; the journal resumes by itself"},
+    {"site_dark", P::kUrgent, 0, 5, "the site bus is dead while islanded: a blackout",
+     "the controller starts only black-start units on a dead bus and closes onto the grid "
+     "when it is back (dead-bus close); confirm with the utility, check the battery"},
+    {"resync_failed", P::kHigh, 0, 10,
+     "resynchronisation ended without the grid breaker closing; the event log says why",
+     "bring the bus within 0.1 Hz of the grid or close the breaker by hand in manual; an "
+     "Auto request re-arms the controller's resynchronisation"},
+    {"signal_distrusted", P::kMedium, 0, 30,
+     "the controller distrusts the POI breaker status or the facility meter: the evidence "
+     "(power flow, the pods' power) contradicts it; the event log says which and why",
+     "check the signal's transmitter and wiring; the controller uses the evidence meanwhile"},
 };
 
 // Which alarm's activity hides another's raise (a consequence, not a new fault).

@@ -10,13 +10,16 @@
 namespace fw {
 
 namespace {
-bool on(const hal::Signal& s) {
-  return s.good() && s.value > 0.5;
-}
-constexpr double kFrequencyNormalHz = 0.1;    // |f - f0| within this is normal
-constexpr double kRecoveredS = 10;            // normal this long ends an emergency
-constexpr double kStartAckS = 5;              // a unit that has not left Off by then failed
-constexpr double kPeakForgetPuPerS = 0.0002;  // of the site's full power per second
+constexpr double kFrequencyNormalHz = 0.1;     // |f - f0| of the mean within this is normal
+constexpr double kFrequencyExcursionHz = 0.5;  // and the frequency itself within this
+constexpr double kFrequencyMeanS = 5;
+constexpr double kRecoveredS = 10;           // normal this long ends an emergency
+constexpr double kStartAckS = 5;             // a unit that has not left Off by then failed
+constexpr double kBusLiveBeforeResetS = 30;  // a bus trip is reset once the bus holds this long
+constexpr double kBusTripResetIntervalS = 3600;
+// The turbine map's trip_cause codes (docs/register-maps.md) that the bus causes.
+constexpr int kTripUnderfrequency = 3, kTripOverfrequency = 5, kTripUndervoltage = 6,
+              kTripDeadBus = 7;
 }  // namespace
 
 double full_fuel_nox_kg_per_h(const site::Site& site) {
@@ -56,6 +59,8 @@ Controller::Impl::Impl(const site::Site& s, const PermitUsage& usage)
   permit.stops.resize(units.size(), 0);
   permit.run_hours.resize(units.size(), 0.0);
   unit_was_online.assign(units.size(), 0);
+  island_supplies.reserve(units.size());
+  bus_hz_mean = site.grid.nominal_frequency_hz;
   contingency_mw.assign(units.size() + 1, 0.0);
   it_compute_mw = site.it_compute_mw();
   site_full_mw = it_compute_mw * (1 + site.facility.conversion_loss_pu + site.facility.cooling_pu) +
@@ -95,83 +100,10 @@ double Controller::Impl::battery_discharge_headroom_mw() const {
   return std::max(0.0, site.battery.power_mw - est.battery_mw);
 }
 
-// --- estimate ---------------------------------------------------------------
-
-void Controller::Impl::estimate(const hal::ProcessImage& img) {
-  const hal::PoiInputs& poi = img.poi;
-  est.poi_ok = poi.breaker_closed.good() && poi.grid_available.good();
-  if (est.poi_ok) est.connected = on(poi.breaker_closed) && on(poi.grid_available);
-  est.grid_live = on(poi.grid_available) && poi.grid_frequency_hz.good();
-  est.grid_hz = poi.grid_frequency_hz.good() ? poi.grid_frequency_hz.value : 0;
-  est.bus_hz_ok = poi.bus_frequency_hz.good();
-  if (est.bus_hz_ok) est.bus_hz = poi.bus_frequency_hz.value;
-
-  est.turbine_mw = 0;
-  for (size_t u = 0; u < units.size(); ++u) {
-    const hal::TurbineInputs& t = img.turbines[u];
-    UnitView& v = units[u];
-    v.comms_ok = t.power_mw.good() && t.status.good();
-    if (t.power_mw.good()) v.power_mw = t.power_mw.value;
-    // The shaft's power, for the headroom to rating and the fuel; the electrical
-    // output stands in for it from a unit that does not report it.
-    v.mechanical_mw = t.mechanical_power_mw.good() ? t.mechanical_power_mw.value : v.power_mw;
-    if (t.status.good())
-      v.status = static_cast<hal::TurbineStatus>(static_cast<int>(t.status.value));
-    if (t.run_hours.good()) v.run_hours = t.run_hours.value;
-    est.turbine_mw += v.power_mw;
-  }
-  est.battery_ok = img.has_battery && img.battery.power_mw.good() && img.battery.soc_pu.good();
-  if (est.battery_ok) {
-    est.battery_mw = img.battery.power_mw.value;
-    est.soc_pu = img.battery.soc_pu.value;
-  }
-  shed.observe(img, dt);
-
-  // Facility load: the POI meter's, or the pods' with the overheads.
-  est.load_ok = poi.facility_load_mw.good();
-  if (est.load_ok) {
-    est.load_mw = poi.facility_load_mw.value;
-  } else {
-    est.load_mw =
-        shed.it_power_mw() * (1 + overhead_pu + site.facility.cooling_pu) + site.facility.fixed_mw;
-    est.load_ok = true;  // a conservative estimate from the pods' last readings
-  }
-
-  // Import: the meter, checked against the balance (analytic redundancy).
-  const double balance_mw = est.load_mw - est.turbine_mw - est.battery_mw;
-  bool meter_ok = poi.import_mw.good();
-  if (meter_ok) {
-    if (poi.import_mw.value != meter_last_value) {
-      meter_last_value = poi.import_mw.value;
-      meter_last_change_s = now;
-      load_at_meter_change_mw = est.load_mw;
-    }
-    // A meter that does not move while the load does is frozen.
-    const bool frozen = est.connected && now - meter_last_change_s > cfg.frozen_meter_s &&
-                        std::fabs(est.load_mw - load_at_meter_change_mw) > cfg.meter_tolerance_mw;
-    const bool mismatch =
-        est.connected && std::fabs(poi.import_mw.value - balance_mw) > cfg.meter_tolerance_mw;
-    if (mismatch) {
-      if (meter_mismatch_since_s < 0) meter_mismatch_since_s = now;
-    } else {
-      meter_mismatch_since_s = -1;
-    }
-    const bool suspect =
-        frozen || (meter_mismatch_since_s >= 0 && now - meter_mismatch_since_s > 2.0);
-    if (suspect && !est.meter_suspect)
-      note("import meter suspect: reads %.1f MW, balance %.1f MW", poi.import_mw.value, balance_mw);
-    if (!suspect && est.meter_suspect) note("import meter agrees with the balance again");
-    est.meter_suspect = suspect;
-    meter_ok = !suspect;
-  }
-  est.import_mw = est.connected ? (meter_ok ? poi.import_mw.value : balance_mw) : 0.0;
-  est.import_ok = meter_ok || est.connected;  // the balance stands in for a bad meter
-
-  import_peak_mw = std::max(est.import_mw, import_peak_mw - kPeakForgetPuPerS * site_full_mw * dt);
-  status.connected = est.connected;
-  status.import_mw = est.import_mw;
-  status.import_meter_suspect = est.meter_suspect;
-  status.site_load_mw = est.load_mw;
+// Islanded with the bus dead: a blackout (a dead bus reads 0 Hz).
+bool Controller::Impl::bus_dead() const {
+  return est.poi_ok && !est.connected && est.bus_hz_ok &&
+         est.bus_hz < 0.5 * site.grid.nominal_frequency_hz;
 }
 
 // --- adoption: the plant as found ---------------------------------------------
@@ -262,8 +194,13 @@ void Controller::Impl::track_units() {
     const hal::TurbineStatus s = v.status;
     switch (m.state()) {
       case UnitState::kStarting:
+        // Loading, its breaker is closed and it delivers power: its capacity counts
+        // (as at adoption). Waiting for "online" deadlocks an island whose load is
+        // too small to take every unit to minimum stable load.
         if (s == hal::TurbineStatus::kOnline)
           m.process(UnitEvent::kRunning, now, "unit reports online");
+        else if (s == hal::TurbineStatus::kLoading)
+          m.process(UnitEvent::kRunning, now, "unit synchronised and loading");
         else if (s == hal::TurbineStatus::kTripped)
           m.process(UnitEvent::kStartFailed, now, "unit tripped while starting");
         else if (s == hal::TurbineStatus::kOff && now - v.started_at_s > kStartAckS)
@@ -274,7 +211,8 @@ void Controller::Impl::track_units() {
           m.process(UnitEvent::kTrip, now, "unit reports tripped");
         break;
       case UnitState::kCooling:
-        if (s == hal::TurbineStatus::kTripped)
+        // Just reset, it reports tripped until the reset has reached it.
+        if (s == hal::TurbineStatus::kTripped && now - v.reset_at_s > kStartAckS)
           m.process(UnitEvent::kTrip, now, "unit tripped while stopping");
         else if (s == hal::TurbineStatus::kOff)
           m.process(UnitEvent::kStopped, now, "unit reports off");
@@ -290,11 +228,48 @@ void Controller::Impl::track_units() {
   status.units_starting = starting;
 }
 
+// A unit its own protection tripped because the bus failed (under- or
+// over-frequency, undervoltage, a start cut off by a dead bus) has no fault of its
+// own: once the bus has been live for a while it is reset, at most once an hour,
+// so that a blackout does not lock out every unit. A unit that trips again within
+// the hour, or for a cause of its own (over-speed, a failed start), waits for the
+// operator.
+void Controller::Impl::reset_bus_trips(hal::Commands& out) {
+  const double f0 = site.grid.nominal_frequency_hz;
+  const bool live =
+      est.poi_ok &&
+      (est.connected || (!bus_dead() && est.bus_hz_ok && std::fabs(est.bus_hz - f0) < 0.5));
+  if (!live) {
+    bus_live_since_s = -1;
+    return;
+  }
+  if (bus_live_since_s < 0) bus_live_since_s = now;
+  if (now - bus_live_since_s < kBusLiveBeforeResetS) return;
+  for (size_t u = 0; u < units.size(); ++u) {
+    UnitView& v = units[u];
+    const bool bus_cause = v.trip_cause == kTripUnderfrequency ||
+                           v.trip_cause == kTripOverfrequency ||
+                           v.trip_cause == kTripUndervoltage || v.trip_cause == kTripDeadBus;
+    if (machines[u].state() != UnitState::kLockout || !v.comms_ok ||
+        v.status != hal::TurbineStatus::kTripped || !bus_cause ||
+        now - v.reset_at_s < kBusTripResetIntervalS)
+      continue;
+    out.turbines[u].command = hal::TurbineCommand::kReset;
+    machines[u].process(UnitEvent::kReset, now, "tripped by the bus, not by its own fault");
+    v.reset_at_s = now;
+  }
+}
+
 // --- supervisor events from conditions ----------------------------------------------
 
 void Controller::Impl::supervise(const OperatorInputs& op) {
   if (op.manual_request) supervisor.process(SupervisorEvent::kManualRequest, now, "operator");
   if (op.auto_request) supervisor.process(SupervisorEvent::kAutoRequest, now, "operator");
+  if (op.auto_request && resync_gave_up) {
+    resync_gave_up = false;  // the operator re-arms a resynchronisation that ended
+    resync_since_s = -1;
+    log.note(now, -1, "resynchronisation re-armed by the operator");
+  }
 
   // Critical measurements: breaker and grid state, and a frequency or import to act on.
   const bool critical_ok = est.poi_ok && (est.connected ? est.import_ok : est.bus_hz_ok);
@@ -322,6 +297,10 @@ void Controller::Impl::supervise(const OperatorInputs& op) {
   if (was_connected && !est.connected)
     supervisor.process(SupervisorEvent::kGridLost, now, "grid breaker open or grid dead");
 
+  // A dead bus ends the emergency: there is no frequency left to hold, and the way
+  // back (black start or a dead-bus close onto the grid) starts from Islanded.
+  if (supervisor.mode() == Mode::kEmergencyShed && bus_dead())
+    supervisor.process(SupervisorEvent::kShedRecoveredIsland, now, "site bus dead");
   const Mode mode = supervisor.mode();
   if (mode == Mode::kEmergencyShed && frequency_normal_since_s >= 0 &&
       now - std::max(frequency_normal_since_s, emergency_since_s) >= kRecoveredS) {
@@ -341,8 +320,13 @@ void Controller::Impl::supervise(const OperatorInputs& op) {
 // --- contingencies: act in the scan they are seen --------------------------------------
 
 void Controller::Impl::detect_contingencies() {
-  const bool bus_normal =
-      est.bus_hz_ok && std::fabs(est.bus_hz - site.grid.nominal_frequency_hz) < kFrequencyNormalHz;
+  // Normal on its 5 s mean, and no excursion: an island's training swings move the
+  // frequency itself by more than the band, every period, for as long as they last.
+  const double f0 = site.grid.nominal_frequency_hz;
+  if (est.bus_hz_ok && est.bus_hz > 0.5 * f0)
+    bus_hz_mean += (est.bus_hz - bus_hz_mean) * std::min(1.0, dt / kFrequencyMeanS);
+  const bool bus_normal = est.bus_hz_ok && std::fabs(bus_hz_mean - f0) < kFrequencyNormalHz &&
+                          std::fabs(est.bus_hz - f0) < kFrequencyExcursionHz;
   if (bus_normal) {
     if (frequency_normal_since_s < 0) frequency_normal_since_s = now;
   } else {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fw/controller.hpp"
+#include "island_plan.hpp"
 #include "shed_allocator.hpp"
 
 namespace fw {
@@ -21,6 +22,8 @@ struct UnitView {
   double power_mw = 0;       // electrical output
   double mechanical_mw = 0;  // shaft power
   hal::TurbineStatus status = hal::TurbineStatus::kOff;
+  int trip_cause = 0;         // the unit's trip_cause code
+  double reset_at_s = -1e18;  // last reset command
   double run_hours = 0;
   double prev_power_mw = 0;     // last scan's, for the loss when it trips
   double stopped_at_s = -1e18;  // last stop command
@@ -29,6 +32,21 @@ struct UnitView {
   // start it commanded; at once for one it found starting (where in its sequence it
   // is, it cannot know: counting early errs on the permit's side).
   double fuel_from_s = -1e18;
+};
+
+// A reading that does not move while an independent reference does is frozen.
+struct FreezeWatch {
+  double value = 0, changed_at_s = 0, reference_at_change = 0, reference_moved = 0;
+  bool frozen(double reading, double reference, double now_s, double after_s, double tolerance);
+};
+
+// Distrust with hysteresis: raised after after_s of evidence against the signal,
+// cleared after clear_s of agreement.
+struct Doubt {
+  double after_s = 2, clear_s = 30;
+  bool active = false;
+  double against_since_s = -1, agreed_since_s = -1;
+  bool update(bool evidence, double now_s);
 };
 
 struct Estimates {
@@ -54,8 +72,16 @@ struct Controller::Impl {
 
   // The scan, in order.
   void estimate(const hal::ProcessImage& img);
+  void estimate_poi(const hal::PoiInputs& poi);
+  void estimate_sources(const hal::ProcessImage& img);
+  void estimate_load(const hal::PoiInputs& poi);
+  void validate_import(const hal::PoiInputs& poi);
+  void validate_breaker(const hal::PoiInputs& poi);
+  double pods_load_mw() const;
+  double balance_mw() const;
   void adopt(const hal::ProcessImage& img, hal::Commands& out);
   void track_units();
+  void reset_bus_trips(hal::Commands& out);
   void supervise(const OperatorInputs& op);
   void detect_contingencies();
   void frequency_stages();
@@ -79,9 +105,15 @@ struct Controller::Impl {
   double online_rating_mw() const;
   double online_headroom_mw() const;
   double battery_discharge_headroom_mw() const;
+  bool bus_dead() const;
+  double island_sustainable_mw(double unit_share_pu, double pickup_s);
+  double island_load_mw() const;
   int pick_unit_to_start() const;
   int pick_unit_to_stop() const;
   bool start_allowed(int u, const char*& why) const;
+  double nox_commitment_run_s() const;
+  double committed_nox_kg() const;
+  void hold_nox_cap(hal::Commands& out);
   void command_start(int u, hal::Commands& out, const char* cause);
   void command_stop(int u, hal::Commands& out, const char* cause);
   void share_setpoints(double total_mw, hal::Commands& out);
@@ -108,8 +140,9 @@ struct Controller::Impl {
   double held_since_s = -1;  // in Init, not adopted: holding since (-1: not holding)
   bool holding_noted = false;
   double it_compute_mw = 0;
-  double site_full_mw = 0;  // facility power with every pod computing
-  double overhead_pu = 0;   // facility power per MW of IT, less one (at once: conversion)
+  double shed_at_scan_start_mw = 0;  // the shed the scan's measurements were taken under
+  double site_full_mw = 0;           // facility power with every pod computing
+  double overhead_pu = 0;            // facility power per MW of IT, less one (at once: conversion)
 
   // Contingency state: last scan's view, to see changes.
   bool was_connected = false;
@@ -119,6 +152,7 @@ struct Controller::Impl {
   double ufls_low_since_s[8] = {};
   int ufls_acted = 0;
   double frequency_normal_since_s = 0;
+  double bus_hz_mean = 60;  // the site frequency's 5 s mean
   double emergency_since_s = 0;
 
   // Restoration.
@@ -137,15 +171,29 @@ struct Controller::Impl {
   double import_peak_mw = 0;    // recent peak of the import
   bool permit_block_noted = false;
 
+  // Islanded: since when, the units' share of the load as they take it over, and the
+  // energy plan's workspace (reserved for every unit: no allocation in a scan).
+  double islanded_since_s = -1;
+  double island_units_share_mw = 0;
+  double island_recharge_mw = 0;  // the units' extra output to recharge it
+  std::vector<IslandSupply> island_supplies;
+  bool dead_bus_noted = false;
+  double bus_live_since_s = -1;  // energised and in its band since (-1: not)
+
   // Grid return and resynchronisation.
   double grid_stable_since_s = -1;
   double last_close_attempt_s = -1e18;
+  double resync_since_s = -1;
+  int close_attempts = 0;
+  bool resync_gave_up = false;
 
   // Fail-safe.
   double critical_bad_since_s = -1, critical_good_since_s = -1;
   bool failsafe = false;
-  double meter_mismatch_since_s = -1;
-  double meter_last_value = 0, meter_last_change_s = 0, load_at_meter_change_mw = 0;
+  // Signals in doubt (estimator.cpp).
+  FreezeWatch import_freeze, facility_freeze;
+  Doubt import_doubt, facility_doubt;
+  bool breaker_distrusted = false;
 };
 
 }  // namespace fw

@@ -61,11 +61,13 @@ void Controller::step(const hal::ProcessImage& image, const OperatorInputs& op, 
   c.status.import_limit_mw = c.import_limit_mw;
 
   c.estimate(image);
+  c.shed_at_scan_start_mw = c.shed.target_mw();
   c.supervise(op);
   // Not adopted: the plant is not known, so nothing is commanded (no starts, no
   // stops, no breaker, caps left as found) until it is.
   const bool held = !c.adopted && c.supervisor.mode() == Mode::kInit && !c.try_adopt(image, out);
   c.track_units();
+  if (c.adopted && c.automatic()) c.reset_bus_trips(out);
   c.detect_contingencies();
   c.frequency_stages();
   c.resynchronise(out);
@@ -79,6 +81,7 @@ void Controller::step(const hal::ProcessImage& image, const OperatorInputs& op, 
     // contingencies) stays armed, its dispatch does not act.
   } else if (c.site.controller.kind == site::ControllerKind::kPlant) {
     c.plant_dispatch(out);
+    c.hold_nox_cap(out);
     c.plant_battery(out);
     c.hold_limits(out);
     c.restore();
@@ -134,6 +137,9 @@ void Controller::Impl::evaluate_alarms(const OperatorInputs& op) {
   set(AlarmId::kStateNotKept, op.state_not_kept);
   set(AlarmId::kPeerSiteMismatch, op.peer_site_mismatch);
   set(AlarmId::kEventJournalFailed, op.event_journal_failed);
+  set(AlarmId::kSiteDark, bus_dead());
+  set(AlarmId::kResyncFailed, resync_gave_up);
+  set(AlarmId::kSignalDistrusted, facility_doubt.active || breaker_distrusted);
   alarms.update(now);
 }
 
@@ -162,7 +168,10 @@ void Controller::Impl::account_permit() {
     if (purging) continue;  // fans only: no fuel before ignition
     const double load_pu = std::clamp(units[u].mechanical_mw / units[u].rating_mw, 0.0, 1.0);
     const double fuel_per_h = units[u].fuel_mmbtu_per_h_full * site::fuel_pu_at_load(g, load_pu);
-    const double ppm = site::nox_ppm_at_load(g, load_pu, s == UnitState::kStarting);
+    // The combustor stays in its start-up mode until the unit reports online.
+    const bool start_up =
+        s == UnitState::kStarting || units[u].status == hal::TurbineStatus::kLoading;
+    const double ppm = site::nox_ppm_at_load(g, load_pu, start_up);
     permit.nox_kg += fuel_per_h * dt / 3600.0 * site::nox_kg_per_mmbtu_from_ppm(ppm);
   }
   status.nox_kg = permit.nox_kg;

@@ -24,6 +24,9 @@ constexpr double kRechargePu = 0.1;  // of battery power: the units' extra outpu
 // enough that a checkpoint's idle minute does not let the units unload before
 // the job's compute phase returns in one step.
 constexpr double kPeakForgetPuPerS = 0.0002;
+constexpr double kNoxStopLeadS = 60;  // a unit is stopped this long before the NOx cap
+constexpr double kAtOnceS = 1e9;      // island plan: an online unit's whole rating counts now
+constexpr double kIslandRechargeBandPu = 0.03;  // islanded: recharged below its floor plus this
 }  // namespace
 
 int Controller::Impl::pick_unit_to_start() const {
@@ -63,14 +66,71 @@ bool Controller::Impl::start_allowed(int u, const char*& why) const {
   if (permit.stops[i] >= site.permit.shutdowns_per_unit_per_year)
     return why = "shutdown budget", false;
   if (now - units[i].stopped_at_s < cfg.min_off_s) return why = "minimum off time", false;
-  // Rolling NOx: the start's own NOx (part-load mode) and the unit's minimum run
-  // at full fuel must fit in what is left.
+  // No auxiliary power on a dead bus: only a unit with a black-start package cranks.
+  if (bus_dead() && !units[i].group->black_start) return why = "dead bus", false;
+  // Rolling NOx: the start's own NOx (part-load mode), the unit's minimum run at
+  // full fuel and its stop must fit in what is left after what the units already
+  // running are committed to.
   const double cap_kg = site.permit.nox_cap_kg();
-  const double run_kg = site::start_nox_kg(*units[i].group) +
-                        units[i].fuel_mmbtu_per_h_full * units[i].nox_kg_per_mmbtu *
-                            std::max(cfg.min_run_s, 3600.0) / 3600.0;
-  if (status.nox_kg + run_kg > cap_kg) return why = "rolling NOx cap", false;
+  const site::TurbineGroup& g = *units[i].group;
+  const double run_kg = 2 * site::start_nox_kg(g) + units[i].fuel_mmbtu_per_h_full *
+                                                        units[i].nox_kg_per_mmbtu *
+                                                        nox_commitment_run_s() / 3600.0;
+  if (permit.nox_kg + committed_nox_kg() + run_kg > cap_kg) return why = "rolling NOx cap", false;
   return true;
+}
+
+// A start commits a unit to its minimum run (at least an hour, the NOx counted at
+// full fuel) and to a stop. The stop's unloading burns in the part-load mode like
+// a start's loading ramp, and is counted as a start's NOx.
+double Controller::Impl::nox_commitment_run_s() const {
+  return std::max(cfg.min_run_s, 3600.0);
+}
+
+double Controller::Impl::committed_nox_kg() const {
+  double kg = 0;
+  for (size_t u = 0; u < units.size(); ++u) {
+    const UnitState s = machines[u].state();
+    const UnitView& v = units[u];
+    if (s != UnitState::kOnline && s != UnitState::kStarting && s != UnitState::kCooling) continue;
+    const double ramp_kg = site::start_nox_kg(*v.group);
+    kg += ramp_kg;  // the stop
+    if (s == UnitState::kCooling) continue;
+    if (s == UnitState::kStarting) kg += ramp_kg;
+    const double run_left_s = std::max(0.0, v.started_at_s + nox_commitment_run_s() - now);
+    kg += v.fuel_mmbtu_per_h_full * v.nox_kg_per_mmbtu * run_left_s / 3600.0;
+  }
+  return kg;
+}
+
+// Never past the NOx cap: when what is left after the running units' stops would
+// be burnt within a minute at their present rate, one is stopped, whatever its
+// minimum run (the permit comes first; the island plan sheds for it).
+void Controller::Impl::hold_nox_cap(hal::Commands& out) {
+  const double cap_kg = site.permit.nox_cap_kg();
+  if (cap_kg <= 0) return;
+  double rate_kg_per_s = 0, stops_kg = 0, largest_mw = -1;
+  int stop = -1;
+  for (size_t u = 0; u < units.size(); ++u) {
+    const UnitState s = machines[u].state();
+    const UnitView& v = units[u];
+    if (s == UnitState::kOnline || s == UnitState::kCooling)
+      stops_kg += site::start_nox_kg(*v.group);
+    if (s != UnitState::kOnline) continue;
+    const site::TurbineGroup& g = *v.group;
+    const double load_pu = std::clamp(v.mechanical_mw / v.rating_mw, 0.0, 1.0);
+    rate_kg_per_s += v.fuel_mmbtu_per_h_full * site::fuel_pu_at_load(g, load_pu) *
+                     site::nox_kg_per_mmbtu_from_ppm(site::nox_ppm_at_load(g, load_pu, false)) /
+                     3600.0;
+    if (v.mechanical_mw > largest_mw) {
+      largest_mw = v.mechanical_mw;
+      stop = static_cast<int>(u);
+    }
+  }
+  const double left_kg = cap_kg - permit.nox_kg - stops_kg;
+  if (stop < 0 || left_kg > rate_kg_per_s * kNoxStopLeadS) return;
+  note("rolling NOx cap: %.1f kg left after the stops; stopping unit %.0f", left_kg, stop);
+  command_stop(stop, out, "rolling NOx cap");
 }
 
 void Controller::Impl::command_start(int u, hal::Commands& out, const char* cause) {
@@ -90,12 +150,22 @@ void Controller::Impl::command_stop(int u, hal::Commands& out, const char* cause
   ++permit.stops[i];
 }
 
+// Equal loading in pu. A unit still loading gives what it delivers now (its ramp
+// brings the rest): were its rating shared out at once, the units at load would
+// unload faster than it takes up its share, and the import or the island pay.
 void Controller::Impl::share_setpoints(double total_mw, hal::Commands& out) {
-  double rating = 0;
-  for (size_t u = 0; u < units.size(); ++u)
-    if (machines[u].state() == UnitState::kOnline) rating += units[u].rating_mw;
+  double rating = 0, loaded_rating = 0, loading_mw = 0;
+  for (size_t u = 0; u < units.size(); ++u) {
+    if (machines[u].state() != UnitState::kOnline) continue;
+    rating += units[u].rating_mw;
+    if (units[u].status == hal::TurbineStatus::kLoading)
+      loading_mw += std::max(0.0, units[u].power_mw);
+    else
+      loaded_rating += units[u].rating_mw;
+  }
   if (rating <= 0) return;
-  const double share_pu = std::clamp(total_mw / rating, 0.0, 1.0);  // equal loading in pu
+  const double share_pu = std::clamp(
+      loaded_rating > 0 ? (total_mw - loading_mw) / loaded_rating : total_mw / rating, 0.0, 1.0);
   for (size_t u = 0; u < units.size(); ++u) {
     if (machines[u].state() != UnitState::kOnline) continue;
     const double mw =
@@ -212,18 +282,94 @@ void Controller::Impl::plant_dispatch(hal::Commands& out) {
   share_setpoints(std::max(need_mw + recharge_mw, load_mean_mw - import_target_mw), out);
 }
 
-// Islanded: units carry the load with reserve; the battery bridges; shed what is left.
+// The island's energy plan (island_plan.hpp): the load it can carry until the grid
+// is expected back, counting the units online at unit_share_pu of their rating
+// (what they deliver and can ramp up within pickup_s now, the rest as their ramp
+// brings it), the units starting and those that may still start as each arrives at
+// full power, and the battery's energy above its island floor.
+double Controller::Impl::island_sustainable_mw(double unit_share_pu, double pickup_s) {
+  island_supplies.clear();
+  int may_start = site.permit.max_units_running;
+  for (const TurbineMachine& m : machines)
+    if (m.state() == UnitState::kOnline || m.state() == UnitState::kStarting ||
+        m.state() == UnitState::kCooling)
+      --may_start;
+  for (size_t u = 0; u < units.size(); ++u) {
+    const UnitView& v = units[u];
+    const double capacity_mw = v.rating_mw * unit_share_pu;
+    const double to_full_s = v.start_to_msl_s + (v.rating_mw - v.msl_mw) / v.ramp_mw_per_s;
+    const char* why = nullptr;
+    switch (machines[u].state()) {
+      case UnitState::kOnline: {
+        const double now_mw =
+            std::min(capacity_mw, std::max(0.0, v.power_mw) + v.ramp_mw_per_s * pickup_s);
+        island_supplies.push_back({now_mw, 0.0});
+        if (capacity_mw > now_mw)
+          island_supplies.push_back(
+              {capacity_mw - now_mw, (capacity_mw - now_mw) / v.ramp_mw_per_s});
+        break;
+      }
+      case UnitState::kStarting:
+        island_supplies.push_back({capacity_mw, std::max(0.0, v.started_at_s + to_full_s - now)});
+        break;
+      case UnitState::kOff:
+        if (may_start > 0 && v.comms_ok && start_allowed(static_cast<int>(u), why)) {
+          island_supplies.push_back({capacity_mw, cfg.add_on_delay_s + to_full_s});
+          --may_start;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  std::sort(island_supplies.begin(), island_supplies.end(),
+            [](const IslandSupply& a, const IslandSupply& b) { return a.arrival_s < b.arrival_s; });
+  double energy_mwh = 0, power_mw = 0;
+  if (site.has_battery && est.battery_ok) {
+    const double usable_pu = est.soc_pu - site.battery.soc_min_pu - kIslandMinSocPu;
+    energy_mwh = std::max(0.0, usable_pu) * site.battery.energy_mwh *
+                 std::sqrt(site.battery.round_trip_efficiency_pu);  // the discharge's losses
+    power_mw = site.battery.power_mw;
+  }
+  // Plan for the expected outage; past it, for at least half of it more.
+  const double expected_s = cfg.island_expected_outage_s;
+  const double elapsed_s = islanded_since_s >= 0 ? now - islanded_since_s : 0.0;
+  const double horizon_s = std::max(expected_s - elapsed_s, 0.5 * expected_s);
+  return island_sustainable_load_mw(island_supplies.data(),
+                                    static_cast<int>(island_supplies.size()), energy_mwh, power_mw,
+                                    horizon_s);
+}
+
+// The island's load: what the bus carries, and the IT its pods' UPS carry off it,
+// which comes back onto the bus when they return (planned for, it does not collapse
+// the island again and again).
+double Controller::Impl::island_load_mw() const {
+  return est.load_mw + shed.ups_it_mw() * (1 + overhead_pu);
+}
+
+// Islanded: units carry the load with reserve (at least the largest unit's loss);
+// the battery bridges; the energy plan sheds what the island cannot carry.
 void Controller::Impl::island_dispatch(hal::Commands& out, double reserve_pu) {
-  const double needed = est.load_mw * (1 + reserve_pu);
-  double committed = 0;
+  // The demand counts the GPU load held back: units start to give it back.
+  const double demand_mw =
+      island_load_mw() + shed.target_mw() * (1 + overhead_pu + site.facility.cooling_pu);
+  double committed = 0, largest = 0;
   for (size_t u = 0; u < units.size(); ++u)
-    if (machines[u].state() == UnitState::kOnline || machines[u].state() == UnitState::kStarting)
+    if (machines[u].state() == UnitState::kOnline || machines[u].state() == UnitState::kStarting) {
       committed += units[u].rating_mw;
+      largest = std::max(largest, units[u].rating_mw);
+    }
+  const double needed = std::max(demand_mw * (1 + reserve_pu), demand_mw + largest);
   if (committed < needed) {
     const int u = pick_unit_to_start();
     if (u >= 0) command_start(u, out, "islanded: capacity below load and reserve");
+    if (u < 0 && bus_dead() && !dead_bus_noted) {
+      dead_bus_noted = true;
+      note("dead bus and no black-start unit may start: waiting for the battery or the grid");
+    }
   }
-  share_setpoints(est.load_mw - std::max(0.0, est.battery_mw), out);
+  if (!bus_dead()) dead_bus_noted = false;
+  share_setpoints(est.load_mw + island_recharge_mw - std::max(0.0, est.battery_mw), out);
 }
 
 void Controller::Impl::resynchronise(hal::Commands& out) {
@@ -241,16 +387,36 @@ void Controller::Impl::resynchronise(hal::Commands& out) {
       now - grid_stable_since_s >= cfg.resync_stable_s) {
     supervisor.process(SupervisorEvent::kGridStable, now, "grid back and stable");
   }
-  if (supervisor.mode() != Mode::kResynchronising) return;
+  if (supervisor.mode() != Mode::kResynchronising) {
+    resync_since_s = -1;
+    resync_gave_up = false;
+    return;
+  }
   if (!grid_ok) {
     supervisor.process(SupervisorEvent::kGridUnstable, now, "grid left its band");
     return;
   }
-  // Sync check, then close; retry every 2 s until the breaker reports closed.
-  const bool in_sync = est.bus_hz_ok && std::fabs(est.bus_hz - est.grid_hz) < 0.1;
-  if (in_sync && now - last_close_attempt_s >= 2.0) {
+  if (resync_since_s < 0) {
+    resync_since_s = now;
+    close_attempts = 0;
+  }
+  // Sync check, then close; a dead bus closes onto the live grid at once (the sync
+  // check's dead-bus permissive). Retry every 2 s until the breaker reports closed.
+  const bool dead = bus_dead();
+  const bool in_sync = dead || (est.bus_hz_ok && std::fabs(est.bus_hz - est.grid_hz) < 0.1);
+  if (!resync_gave_up && now - resync_since_s >= cfg.resync_timeout_s) {
+    // Resynchronisation ends: closed, or this alarm with the reason.
+    resync_gave_up = true;
+    if (!in_sync)
+      note("resync failed: bus %.2f Hz out of sync with the grid's %.2f Hz", est.bus_hz,
+           est.grid_hz);
+    else
+      note("resync failed: the breaker did not close after %.0f attempts", close_attempts);
+  }
+  if (!resync_gave_up && in_sync && now - last_close_attempt_s >= 2.0) {
     out.breaker = hal::BreakerCommand::kClose;
     last_close_attempt_s = now;
+    ++close_attempts;
     import_target_mw = 0;  // the transfer ramps from zero import
   }
 }
@@ -281,11 +447,28 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
     // contract this means less charging in the troughs, or discharging through them.
     raw_peak_mw = std::max(raw_mw, raw_peak_mw - kPeakForgetPuPerS * site_full_mw * dt);
     cmd = std::max(cmd, raw_peak_mw - (import_limit_mw - 0.5 * cfg.import_margin_mw));
+    island_units_share_mw = island_recharge_mw = 0;
   } else {
     // Islanded: bridge what the units cannot carry, and answer frequency like a governor.
     const double units_mw = online_rating_mw() * (1 - cfg.island_reserve_pu);
-    cmd = std::max(0.0, est.load_mw - units_mw) + battery_boost_mw;
+    // As units come in, their share of the load grows at their ramp rate (all at once
+    // would be a load step on units still at no load); the battery bridges the rest.
+    double units_ramp_mw_per_s = 0;
+    for (size_t u = 0; u < units.size(); ++u)
+      if (machines[u].state() == UnitState::kOnline) units_ramp_mw_per_s += units[u].ramp_mw_per_s;
+    // Never less than what they deliver already (units found online carry the load).
+    island_units_share_mw = std::min(
+        units_mw, std::max(island_units_share_mw + units_ramp_mw_per_s * dt, est.turbine_mw));
+    cmd = std::max(0.0, est.load_mw - island_units_share_mw) + battery_boost_mw;
     if (est.bus_hz_ok) cmd += (f0 - est.bus_hz) / f0 / cfg.battery_frequency_droop_pu * p_max;
+    // Near its floor, the units recharge it: a grid-forming battery answers every
+    // swing from its cells, and an empty one drops the swing onto the units at once.
+    const double floor_soc = site.battery.soc_min_pu + kIslandMinSocPu;
+    island_recharge_mw =
+        std::clamp((floor_soc + kIslandRechargeBandPu - est.soc_pu) / kIslandRechargeBandPu, 0.0,
+                   1.0) *
+        kRechargePu * p_max;
+    if (island_recharge_mw > 0) cmd = std::min(cmd, -island_recharge_mw);
     import_target_mw = 0;
   }
   // Below its reserve, a connected battery stops carrying the site: it recharges,
@@ -303,21 +486,24 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
 // What neither the battery nor the units can hold must come off the GPUs.
 void Controller::Impl::hold_limits(hal::Commands& out) {
   // Connected, the battery holds the contract only above its reserve: the reserve
-  // is for contingencies and islanding. Islanded, all of its charge is there to use.
-  const double floor_soc =
-      site.battery.soc_min_pu + (est.connected ? cfg.battery_reserve_pu : kIslandMinSocPu);
-  const double battery_left = site.has_battery && est.battery_ok && est.soc_pu > floor_soc
+  // is for contingencies and islanding (islanded, the energy plan uses it all).
+  const double battery_left = site.has_battery && est.battery_ok &&
+                                      est.soc_pu > site.battery.soc_min_pu + cfg.battery_reserve_pu
                                   ? site.battery.power_mw - est.battery_mw
                                   : 0.0;
   if (est.connected) {
     const double over_mw = est.import_mw - import_limit_mw + 0.5 * cfg.import_margin_mw;
     if (over_mw > battery_left)
       shed_at_least(shed.target_mw() + (over_mw - battery_left) / (1 + overhead_pu), "contract");
-  } else if (!est.connected && est.poi_ok) {
+  } else if (est.poi_ok) {
+    // The energy plan: what the island can carry until the grid is expected back.
     // Charging is the controller's own choice: it never counts against the supply.
-    const double over_mw =
-        est.load_mw - online_rating_mw() - battery_left - std::max(0.0, est.battery_mw);
-    if (over_mw > 0) shed_at_least(shed.target_mw() + over_mw / (1 + overhead_pu), "island");
+    // Online units count at their rating: their governors take up a swing at once.
+    // The load was measured under the shed in force when the scan began: a
+    // contingency's shed this scan is not in it yet, and is not counted twice.
+    const double over_mw = island_load_mw() - island_sustainable_mw(1.0, kAtOnceS);
+    if (over_mw > 0)
+      shed_at_least(shed_at_scan_start_mw + over_mw / (1 + overhead_pu), "island plan");
   }
   // Without a battery to smooth, training pods burn to a floor in their
   // communication phase: the swing at the POI shrinks, at an energy cost.

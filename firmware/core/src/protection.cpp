@@ -18,7 +18,6 @@ constexpr double kGovernorShareBeforeNadir = 0.3;
 // the nadir at 59.5 Hz (the scenario invariant).
 constexpr double kAllowedDeviationHz = 0.5;
 constexpr double kNormalBandHz = 0.1;
-constexpr double kIslandBatteryMinSocPu = 0.05;  // above its minimum: counts as island supply
 constexpr double kGridFollowingShareBeforeNadir = 0.5;  // [assumption]
 }  // namespace
 
@@ -92,8 +91,15 @@ void Controller::Impl::precompute_contingencies() {
 
 // Under-frequency stages: a backup that acts on frequency alone.
 void Controller::Impl::frequency_stages() {
-  const std::vector<double>& stages = cfg.ufls_stages_hz;
-  for (size_t i = 0; i < stages.size() && i < 8; ++i) {
+  const std::vector<double>& stages = cfg.ufls_stages_hz;  // at most 8 (site loader)
+  // Riding through on the grid, the utility's feeder relays do the shedding.
+  const bool ride_through =
+      est.connected && cfg.ufls_when_connected == site::UflsWhenConnected::kRideThrough;
+  for (size_t i = 0; i < stages.size() && i < std::size(ufls_low_since_s); ++i) {
+    if (ride_through) {
+      ufls_low_since_s[i] = 0;
+      continue;
+    }
     if (est.bus_hz_ok && est.bus_hz < stages[i] && est.bus_hz > 0) {
       if (ufls_low_since_s[i] <= 0) ufls_low_since_s[i] = now;
       if (static_cast<int>(i) >= ufls_acted && now - ufls_low_since_s[i] >= cfg.ufls_delay_s) {
@@ -136,11 +142,10 @@ void Controller::Impl::restore() {
     margin_mw = (import_limit_mw - cfg.import_margin_mw) - import_peak_mw + ramp_mw +
                 (battery_free ? std::max(0.0, site.battery.power_mw - est.battery_mw) : 0.0);
   } else {
-    // Islanded: the units less their reserve, and the battery while it has charge.
-    const bool battery_has_charge = site.has_battery && est.battery_ok &&
-                                    est.soc_pu > site.battery.soc_min_pu + kIslandBatteryMinSocPu;
-    margin_mw = online_rating_mw() * (1 - cfg.island_reserve_pu) +
-                (battery_has_charge ? site.battery.power_mw : 0.0) - est.load_mw;
+    // Islanded: the energy plan with the units less their reserve, each online one
+    // counting what it delivers and can ramp up within the restore delay (as above).
+    margin_mw =
+        island_sustainable_mw(1 - cfg.island_reserve_pu, cfg.restore_delay_s) - island_load_mw();
   }
   const bool frequency_ok = est.bus_hz_ok && est.bus_hz > f0 - kNormalBandHz;
   const bool enough = frequency_ok && margin_mw >= step_site_mw * 1.5;  // hysteresis

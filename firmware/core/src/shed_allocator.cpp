@@ -30,12 +30,14 @@ ShedAllocator::ShedAllocator(const site::Site& site) {
 }
 
 void ShedAllocator::observe(const hal::ProcessImage& image, double dt_s) {
-  it_power_mw_ = 0;
+  it_power_mw_ = ups_it_mw_ = 0;
   for (size_t p = 0; p < compute_mw_.size(); ++p) {
     const hal::PodInputs& in = image.pods[p];
     answers_[p] = in.power_mw.quality != hal::Quality::kCommsLost ? 1 : 0;
     if (in.power_mw.good()) power_mw_[p] = in.power_mw.value;
     it_power_mw_ += power_mw_[p];
+    if (in.status.good() && (static_cast<int>(in.status.value) >> hal::kPodStatusOnUpsBit & 1))
+      ups_it_mw_ += power_mw_[p];
     const bool capped = cap_mw_[p] < compute_mw_[p];
     if (!capped && in.power_mw.good()) {
       const double decayed = basis_mw_[p] - kBasisDecayPuPerS * compute_mw_[p] * dt_s;

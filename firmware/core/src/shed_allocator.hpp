@@ -40,12 +40,14 @@ class ShedAllocator {
   bool answers(int pod) const { return answers_[static_cast<size_t>(pod)] != 0; }
   bool is_training(int pod) const { return training_[static_cast<size_t>(pod)] != 0; }
   double it_power_mw() const { return it_power_mw_; }
+  // The IT its pods' UPS carry off the site bus: load the bus takes back.
+  double ups_it_mw() const { return ups_it_mw_; }
 
  private:
   std::vector<double> compute_mw_, min_cap_mw_, basis_mw_, cap_mw_, power_mw_;
   std::vector<site::PriorityClass> priority_;
   std::vector<std::uint8_t> answers_, training_;
-  double target_mw_ = 0, achieved_mw_ = 0, it_power_mw_ = 0;
+  double target_mw_ = 0, achieved_mw_ = 0, it_power_mw_ = 0, ups_it_mw_ = 0;
   bool dirty_ = false;
 };
 

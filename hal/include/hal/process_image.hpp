@@ -57,13 +57,19 @@ struct TurbineInputs {
   Signal mechanical_power_mw;  // the shaft's: what the fuel makes
   Signal setpoint_mw;          // read back
   Signal status;               // a TurbineStatus code
+  Signal trip_cause;           // the last trip's cause code (docs/register-maps.md)
   Signal run_hours;
 };
+
+// The pod gateway status bit the controller reads; the map (hal/registers) declares
+// it, and a test checks that the two agree.
+constexpr int kPodStatusOnUpsBit = 5;
 
 struct PodInputs {
   Signal power_mw;
   Signal cap_mw;    // read back, in effect
   Signal floor_mw;  // read back, in effect
+  Signal status;    // the gateway's status bits (docs/register-maps.md)
 };
 
 struct BatteryInputs {

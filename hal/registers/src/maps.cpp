@@ -209,7 +209,8 @@ DeviceMap turbine() {
             "code",
             Access::kRead,
             "0 none, 1 commanded, 2 fail to start, 3 under-frequency, 4 over-speed, "
-            "5 over-frequency, 6 undervoltage (an island short of sources)",
+            "5 over-frequency, 6 undervoltage (an island short of sources), 7 dead bus (a "
+            "start without auxiliary power)",
             {}},
            {"mechanical_power_mw",
             Table::kInput,
@@ -263,7 +264,10 @@ DeviceMap pod_gateway() {
          {1, "floor_active", "a power floor is in effect"},
          {2, "safe_cap", "controller heartbeat lost: the safe cap is in effect"},
          {3, "dark", "no supply, or not yet powered on after it returned: the pod draws nothing"},
-         {4, "booting", "powered on after a loss of supply, at idle power until its job is back"}}},
+         {4, "booting", "powered on after a loss of supply, at idle power until its job is back"},
+         {5, "on_ups",
+          "its IT runs on its UPS battery, off the site bus: load the bus takes back "
+          "when the UPS returns"}}},
        {"power_mw", Table::kInput, 2, Type::kI32, kKw, "MW", Access::kRead, "pod IT power", {}},
        {"cap_in_effect_mw",
         Table::kInput,

@@ -122,10 +122,7 @@ double DeviceBank::value_of(int device, const Register& r) const {
     case DeviceKind::kPodGateway: {
       const PodFleet& pods = plant.pods();
       const PodGatewayState& g = gateways_[static_cast<size_t>(d.index)];
-      if (is(r, "status"))
-        return (pods.cap_mw(d.index) < pods.compute_mw(d.index) ? 1 : 0) +
-               (pods.floor_mw(d.index) > 0 ? 2 : 0) + (g.safe_cap_active ? 4 : 0) +
-               (pods.dark(d.index) ? 8 : 0) + (pods.booting(d.index) ? 16 : 0);
+      if (is(r, "status")) return plant.pod_status_bits(d.index) + (g.safe_cap_active ? 4 : 0);
       if (is(r, "power_mw")) return measured("pod." + i + ".power_mw");
       if (is(r, "cap_in_effect_mw")) return measured("pod." + i + ".cap_mw");
       if (is(r, "floor_in_effect_mw")) return measured("pod." + i + ".floor_mw");

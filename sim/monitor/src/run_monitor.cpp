@@ -23,6 +23,36 @@ RunMonitor::RunMonitor(const Plant& plant, const Scenario& scenario)
   if (plant.battery()) battery_start_mwh_ = plant.battery()->stored_mwh();
 }
 
+void FrequencyExtremes::energised(double hz, double dt_s) {
+  seen_ = true;
+  block_min_ = std::min(block_min_, hz);
+  block_max_ = std::max(block_max_, hz);
+  block_s_ += dt_s;
+  if (block_s_ < kCollapseBlockS) return;
+  // The block before this one did not end in a blackout: it counts.
+  nadir_ = std::min(nadir_, previous_min_);
+  peak_ = std::max(peak_, previous_max_);
+  previous_min_ = block_min_;
+  previous_max_ = block_max_;
+  block_min_ = 1e9;
+  block_max_ = -1e9;
+  block_s_ = 0;
+}
+
+void FrequencyExtremes::went_dark() {
+  previous_min_ = block_min_ = 1e9;
+  previous_max_ = block_max_ = -1e9;
+  block_s_ = 0;
+}
+
+double FrequencyExtremes::nadir_hz() const {
+  return std::min({nadir_, previous_min_, block_min_});
+}
+
+double FrequencyExtremes::peak_hz() const {
+  return std::max({peak_, previous_max_, block_max_});
+}
+
 void RunMonitor::observe(const Plant& plant, double shed_target_mw) {
   const PlantState& s = plant.state();
   const double dt = plant.step_s();
@@ -35,9 +65,12 @@ void RunMonitor::observe(const Plant& plant, double shed_target_mw) {
   } else {
     above_run_s_ = 0;
   }
-  if (!s.blackout) {
-    nadir_hz_ = std::min(nadir_hz_, s.frequency_hz);
-    peak_hz_ = std::max(peak_hz_, s.frequency_hz);
+  grid_back_s_ = plant.grid().available() ? grid_back_s_ + dt : 0.0;
+  ended_dark_ = s.blackout;
+  if (s.blackout) {
+    frequency_.went_dark();
+  } else {
+    frequency_.energised(s.frequency_hz, dt);
   }
 
   // Ramp of the import: 10 s means (longer than any training iteration, so a
@@ -71,8 +104,13 @@ void RunMonitor::observe(const Plant& plant, double shed_target_mw) {
   double headroom_mw = 0;
   for (int u = 0; u < plant.turbine_count(); ++u) {
     const Turbine& t = plant.turbine(u);
-    if (t.state() == TurbineState::kOnline)
-      headroom_mw += std::max(0.0, t.rating_mw() - t.mechanical_mw());
+    // A unit delivers power from its breaker's closing: loading counts too, with what
+    // its loading ramp can bring within the restore delay.
+    const double spare_mw = std::max(0.0, t.rating_mw() - t.mechanical_mw());
+    if (t.state() == TurbineState::kOnline) headroom_mw += spare_mw;
+    if (t.state() == TurbineState::kLoading)
+      headroom_mw += std::min(spare_mw, t.params().ramp_rate_pu_per_min / 60.0 * t.rating_mw() *
+                                            site_.controller.restore_delay_s);
   }
   // Margin as the site's policy defines it: islanded, the online units keep their
   // reserve; connected, the contract must hold at the import's peak of the last 10 s.
@@ -137,6 +175,9 @@ void RunMonitor::observe_pods(const Plant& plant) {
   const PodFleet& pods = plant.pods();
   if (below_floor_.size() >= 5) return;  // enough evidence
   for (int p = 0; p < pods.size(); ++p) {
+    // Dark or booting, a pod draws nothing or its idle power whatever its cap: its
+    // work is counted as lost IT.
+    if (pods.dark(p) || pods.booting(p)) continue;
     // A pod never runs below its floor (minimum cap) unless it asks for less.
     const double floor = std::min(pods.demand_mw(p), pods.min_cap_mw(p));
     if (pods.power_mw(p) < floor - 1e-9 || pods.cap_mw(p) < pods.min_cap_mw(p) - 1e-9) {
@@ -158,8 +199,8 @@ void RunMonitor::finish(const Plant& plant, RunReport& r) const {
   k.curtailed_pct = asked_mwh > 0 ? 100.0 * t.curtailed_mwh / asked_mwh : 0.0;
   k.contract_violation_s = above_s_;
   k.contract_violation_max_run_s = above_run_max_s_;
-  k.freq_nadir_hz = nadir_hz_ > 1e8 ? 0.0 : nadir_hz_;
-  k.freq_peak_hz = peak_hz_;
+  k.freq_nadir_hz = frequency_.seen() ? frequency_.nadir_hz() : 0.0;
+  k.freq_peak_hz = frequency_.seen() ? frequency_.peak_hz() : 0.0;
   k.import_ramp_max_mw_per_min = ramp_max_;
   double nox_kg = 0;
   for (int u = 0; u < plant.turbine_count(); ++u) {
@@ -199,7 +240,7 @@ void RunMonitor::finish(const Plant& plant, RunReport& r) const {
   add("contract_total", above_s_ <= allowed_total_s, text);
   // A run stopped before its first step (a signal at start-up) saw no frequency:
   // nothing to judge, and nothing broken.
-  const bool energised_seen = nadir_hz_ <= 1e8;
+  const bool energised_seen = frequency_.seen();
   std::snprintf(text, sizeof text, "nadir %.3f Hz (allowed >= %.2f Hz)%s", k.freq_nadir_hz,
                 lim.min_frequency_hz, energised_seen ? "" : "; no energised step observed");
   add("frequency_nadir", !energised_seen || k.freq_nadir_hz >= lim.min_frequency_hz, text);
@@ -250,6 +291,16 @@ void RunMonitor::finish(const Plant& plant, RunReport& r) const {
                 "%.1f s of shedding past its restore time while margin existed (allowed %.1f s)",
                 unneeded_total_s_, lim.max_unneeded_shed_s);
   add("no_shedding_with_margin", unneeded_total_s_ <= lim.max_unneeded_shed_s, text);
+  // Every run ends with the site supplied, unless nothing could supply it: a dark
+  // bus is always closable onto a grid that has been back for the controller's
+  // stable time and a margin.
+  const double closable_after_s = site_.controller.resync_stable_s + kEndSuppliedMarginS;
+  std::snprintf(text, sizeof text,
+                ended_dark_ ? "the run ends dark, the grid back for %.0f s (allowed while under "
+                              "%.0f s)"
+                            : "the run ends with the site supplied",
+                grid_back_s_, closable_after_s);
+  add("ends_supplied", !ended_dark_ || grid_back_s_ < closable_after_s, text);
 }
 
 }  // namespace sim

@@ -30,6 +30,7 @@ Measurements::Measurements(const site::Site& site) {
     add_point(dev + ".setpoint_mw", Quantity::kTurbineSetpointMw, u, d);
     add_point(dev + ".state", Quantity::kTurbineState, u, d);
     add_point(dev + ".run_hours", Quantity::kTurbineRunHours, u, d);
+    add_point(dev + ".trip_cause", Quantity::kTurbineTripCause, u, d);
   }
   first_pod_device_ = static_cast<int>(devices_.size());
   for (int p = 0; p < site.pod_count(); ++p) {
@@ -38,6 +39,7 @@ Measurements::Measurements(const site::Site& site) {
     add_point(dev + ".power_mw", Quantity::kPodPowerMw, p, d);
     add_point(dev + ".cap_mw", Quantity::kPodCapMw, p, d);
     add_point(dev + ".floor_mw", Quantity::kPodFloorMw, p, d);
+    add_point(dev + ".status", Quantity::kPodStatus, p, d);
   }
   if (site.has_battery) {
     battery_device_ = add_device("battery");

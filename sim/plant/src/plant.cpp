@@ -108,6 +108,11 @@ CommandResult Plant::battery_setpoint_allowed(double mw) const {
   return battery_->setpoint_allowed(mw);
 }
 
+int Plant::pod_status_bits(int pod) const {
+  return (pods_.cap_mw(pod) < pods_.compute_mw(pod) ? 1 : 0) + (pods_.floor_mw(pod) > 0 ? 2 : 0) +
+         (pods_.dark(pod) ? 8 : 0) + (pods_.booting(pod) ? 16 : 0) + (ups_.carries(pod) ? 32 : 0);
+}
+
 CommandResult Plant::breaker_close() {
   if (!device_answers(measurements_.poi_device())) return CommandResult::kNoResponse;
   return grid_.close(state_.blackout ? 0.0 : state_.frequency_hz, time_s());
@@ -189,10 +194,15 @@ double Plant::true_value(int point) const {
       return static_cast<double>(turbine(p.index).state());
     case Quantity::kTurbineRunHours:
       return turbine(p.index).counters().run_s / 3600.0;
+    case Quantity::kTurbineTripCause:
+      return static_cast<double>(turbine(p.index).trip_cause());
     case Quantity::kPodPowerMw:
-      return state_.blackout ? 0.0 : pods_.power_mw(p.index);
+      // Dark, a pod's gateway reads nothing; on its UPS, what the UPS carries.
+      return state_.blackout && !ups_.carries(p.index) ? 0.0 : pods_.power_mw(p.index);
     case Quantity::kPodCapMw:
       return pods_.cap_mw(p.index);
+    case Quantity::kPodStatus:
+      return static_cast<double>(pod_status_bits(p.index));
     case Quantity::kPodFloorMw:
       return pods_.floor_mw(p.index);
     case Quantity::kBatteryPowerMw:
@@ -250,7 +260,9 @@ void Plant::step_loads(double now_s, double dt_s) {
     surge_until_s_ = -1;
   }
   losses_mw_ = ups_.bus_it_mw() * fac.conversion_loss_pu;
-  load_mw_ = ups_.bus_it_mw() + ups_.recharge_mw() + cooling_mw_ + fac.fixed_mw + surge_mw_;
+  // A negative surge sheds non-GPU load: no more of it than is running.
+  applied_surge_mw_ = std::max(surge_mw_, -(cooling_mw_ + fac.fixed_mw));
+  load_mw_ = ups_.bus_it_mw() + ups_.recharge_mw() + cooling_mw_ + fac.fixed_mw + applied_surge_mw_;
 }
 
 // Steps every unit on the bus's speed; returns the online units' mechanical power.
@@ -434,7 +446,7 @@ void Plant::abort_dead_bus_starts() {
     const TurbineState s = t.state();
     const bool starting = s == TurbineState::kPurging || s == TurbineState::kIgniting ||
                           s == TurbineState::kAccelerating || s == TurbineState::kSynchronising;
-    if (starting && !t.params().black_start) t.trip(TripCause::kFailToStart);
+    if (starting && !t.params().black_start) t.trip(TripCause::kDeadBus);
   }
 }
 
@@ -443,9 +455,9 @@ void Plant::publish(double now_s, double dt_s, bool connected) {
   state_.time_s = now_s + dt_s;
   state_.islanded = !connected;
   state_.cooling_mw = cooling_mw_;
-  state_.surge_mw = surge_mw_;
+  state_.surge_mw = applied_surge_mw_;
   state_.demand_mw = pods_.demand_it_mw() * (1 + fac.conversion_loss_pu + fac.cooling_pu) +
-                     fac.fixed_mw + surge_mw_;
+                     fac.fixed_mw + applied_surge_mw_;
   state_.it_mw = pods_.it_mw() - state_.ups_unserved_mw;  // served IT, on the bus or on UPS
   int online = 0;
   for (const Turbine& t : turbines_)

@@ -78,6 +78,8 @@ const char* to_string(TripCause c) {
       return "overspeed";
     case TripCause::kOverfrequency:
       return "overfrequency";
+    case TripCause::kDeadBus:
+      return "dead_bus";
     case TripCause::kUndervoltage:
       return "undervoltage";
   }

@@ -309,6 +309,10 @@ struct Alarms {
 
 // The site controller's tuning. Defaults cite their source in docs/configuration.md.
 enum class ControllerKind { kPlant, kBaseline };
+// Grid-connected, a grid-side under-frequency: the campus sheds its stages as the
+// utility's load-shedding program counts on its load (kShed), or rides through and
+// leaves shedding to the utility's feeder relays (kRideThrough).
+enum class UflsWhenConnected { kShed, kRideThrough };
 
 struct ControllerSettings {
   ControllerKind kind = ControllerKind::kPlant;
@@ -321,10 +325,16 @@ struct ControllerSettings {
   double stop_hysteresis_pu = 0.25;  // of a unit's rating: surplus needed to stop one
   double island_reserve_pu = 0.1;    // islanded: headroom kept on the online units, of load
   double resync_stable_s = 60;       // grid back and stable this long before closing
-  double restore_delay_s = 30;       // margin back this long before restoring GPU load
-  double restore_step_pu = 0.02;     // of IT compute power, per restore step
+  double resync_timeout_s = 600;     // resynchronising this long without a close: alarm, stop
+  // Islanded, the battery's energy is planned to last this long: about 2 hours, the
+  // mean US interruption without major events (EIA, Today in Energy, 30 Nov 2018).
+  double island_expected_outage_s = 7200;
+  double restore_delay_s = 30;    // margin back this long before restoring GPU load
+  double restore_step_pu = 0.02;  // of IT compute power, per restore step
   double restore_interval_s = 5;
-  std::vector<double> ufls_stages_hz{59.3, 59.1, 58.9};  // ERCOT Nodal Operating Guide 2.6.1
+  // ERCOT's five stages of 5 % each (Nodal Operating Guide 2.6.1, as revised by NOGRR247).
+  std::vector<double> ufls_stages_hz{59.3, 59.1, 58.9, 58.7, 58.5};
+  UflsWhenConnected ufls_when_connected = UflsWhenConnected::kShed;
   double ufls_stage_pu = 0.05;               // of IT load per stage (ERCOT NOG 2.6.1, NOGRR247)
   double ufls_delay_s = 0.1;                 // six cycles
   double battery_frequency_droop_pu = 0.02;  // islanded: full battery power at 2 % off nominal
@@ -375,6 +385,7 @@ const char* to_string(PriorityClass c);
 const char* to_string(Workload w);
 const char* to_string(IslandGovernor g);
 const char* to_string(ControllerKind k);
+const char* to_string(UflsWhenConnected u);
 const char* to_string(SerialParity p);
 
 }  // namespace site

@@ -43,6 +43,9 @@ enum class AlarmId : std::uint8_t {
   kStateNotKept,
   kPeerSiteMismatch,
   kEventJournalFailed,
+  kSiteDark,
+  kResyncFailed,
+  kSignalDistrusted,
   kCount
 };
 constexpr int kAlarmCount = static_cast<int>(AlarmId::kCount);

@@ -12,6 +12,25 @@
 
 namespace sim {
 
+// The energised bus's frequency extremes. The second or two before a blackout are
+// the collapse its relays clear (0.16-0.5 s): reported as the blackout, not as a
+// nadir or a peak beyond the trip settings.
+class FrequencyExtremes {
+ public:
+  void energised(double hz, double dt_s);
+  void went_dark();
+  bool seen() const { return seen_; }
+  double nadir_hz() const;
+  double peak_hz() const;
+
+ private:
+  static constexpr double kCollapseBlockS = 1.0;
+  bool seen_ = false;
+  double nadir_ = 1e9, peak_ = -1e9;
+  double previous_min_ = 1e9, previous_max_ = -1e9;  // the last whole block
+  double block_min_ = 1e9, block_max_ = -1e9, block_s_ = 0;
+};
+
 class RunMonitor {
  public:
   RunMonitor(const Plant& plant, const Scenario& scenario);
@@ -28,7 +47,10 @@ class RunMonitor {
   // Contract.
   double above_s_ = 0, above_run_s_ = 0, above_run_max_s_ = 0;
   // Frequency.
-  double nadir_hz_ = 1e9, peak_hz_ = 0;
+  FrequencyExtremes frequency_;
+  static constexpr double kEndSuppliedMarginS = 240;
+  double grid_back_s_ = 0;  // the grid available this long, up to now
+  bool ended_dark_ = false;
   // Import ramp: 10 s means, and the largest change over 60 s (six of them).
   double second_sum_ = 0;
   int second_steps_ = 0;

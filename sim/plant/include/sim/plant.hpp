@@ -150,6 +150,9 @@ class Plant {
   const PodFleet& pods() const { return pods_; }
   const Battery* battery() const { return battery_ ? &*battery_ : nullptr; }
   const GridConnection& grid() const { return grid_; }
+  // A pod gateway's status bits as its map gives them (docs/register-maps.md), but
+  // for the gateway's own safe-cap bit (2).
+  int pod_status_bits(int pod) const;
   const UpsFleet& ups() const { return ups_; }
 
  private:
@@ -186,6 +189,7 @@ class Plant {
   double load_mw_ = 0;  // at nominal frequency: IT + cooling + fixed + surge
   double losses_mw_ = 0;
   double surge_mw_ = 0;
+  double applied_surge_mw_ = 0;  // a negative surge, no deeper than the non-GPU load
   double surge_until_s_ = -1;
   double next_silence_check_s_ = -1;  // when a silenced pod gateway may come back
   double speed_pu_ = 1;

@@ -39,6 +39,7 @@ enum class TripCause : std::uint8_t {
   kOverspeed,
   kOverfrequency,
   kUndervoltage,  // an island short of sources: its voltage collapsed
+  kDeadBus,       // a start without auxiliary power: the bus died or was dead
 };
 
 const char* to_string(TurbineState s);

@@ -1,0 +1,181 @@
+// The estimate: what the plant is doing, from readings that may lie. Every
+// critical signal is checked against evidence independent of it, and a signal the
+// evidence contradicts is distrusted (with hysteresis, said once), not obeyed:
+// - the import meter against the power balance, and frozen against the pods' power;
+// - the facility meter frozen against the pods' power; the balance stands in for it;
+// - the breaker's "open" against the power flowing through it (meter and balance).
+#include <algorithm>
+#include <cmath>
+
+#include "controller_impl.hpp"
+
+namespace fw {
+
+namespace {
+bool on(const hal::Signal& s) {
+  return s.good() && s.value > 0.5;
+}
+constexpr double kPeakForgetPuPerS = 0.0002;  // of the site's full power per second
+constexpr double kIslandDriftHz = 0.05;       // a bus this far from the grid is not on it
+}  // namespace
+
+bool FreezeWatch::frozen(double reading, double reference, double now_s, double after_s,
+                         double tolerance) {
+  if (reading != value) {
+    value = reading;
+    changed_at_s = now_s;
+    reference_at_change = reference;
+    reference_moved = 0;
+  }
+  // The reference's largest move since: a swing passing its old value again does
+  // not make a frozen reading look alive.
+  reference_moved = std::max(reference_moved, std::fabs(reference - reference_at_change));
+  return now_s - changed_at_s > after_s && reference_moved > tolerance;
+}
+
+bool Doubt::update(bool evidence, double now_s) {
+  if (evidence) {
+    agreed_since_s = -1;
+    if (against_since_s < 0) against_since_s = now_s;
+    if (now_s - against_since_s >= after_s) active = true;
+  } else {
+    against_since_s = -1;
+    if (agreed_since_s < 0) agreed_since_s = now_s;
+    if (now_s - agreed_since_s >= clear_s) active = false;
+  }
+  return active;
+}
+
+void Controller::Impl::estimate(const hal::ProcessImage& img) {
+  estimate_poi(img.poi);
+  estimate_sources(img);
+  shed.observe(img, dt);
+  estimate_load(img.poi);
+  validate_import(img.poi);
+  validate_breaker(img.poi);
+  est.import_mw = est.connected ? (est.meter_suspect ? balance_mw() : img.poi.import_mw.value) : 0;
+  est.import_ok = img.poi.import_mw.good() || est.connected;  // the balance stands in
+  import_peak_mw = std::max(est.import_mw, import_peak_mw - kPeakForgetPuPerS * site_full_mw * dt);
+  if (est.poi_ok) {
+    if (est.connected) islanded_since_s = -1;
+    if (!est.connected && islanded_since_s < 0) islanded_since_s = now;
+  }
+  status.connected = est.connected;
+  status.import_mw = est.import_mw;
+  status.import_meter_suspect = est.meter_suspect;
+  status.site_load_mw = est.load_mw;
+}
+
+void Controller::Impl::estimate_poi(const hal::PoiInputs& poi) {
+  est.poi_ok = poi.breaker_closed.good() && poi.grid_available.good();
+  if (est.poi_ok) est.connected = on(poi.breaker_closed) && on(poi.grid_available);
+  est.grid_live = on(poi.grid_available) && poi.grid_frequency_hz.good();
+  est.grid_hz = poi.grid_frequency_hz.good() ? poi.grid_frequency_hz.value : 0;
+  est.bus_hz_ok = poi.bus_frequency_hz.good();
+  if (est.bus_hz_ok) est.bus_hz = poi.bus_frequency_hz.value;
+}
+
+void Controller::Impl::estimate_sources(const hal::ProcessImage& img) {
+  est.turbine_mw = 0;
+  for (size_t u = 0; u < units.size(); ++u) {
+    const hal::TurbineInputs& t = img.turbines[u];
+    UnitView& v = units[u];
+    v.comms_ok = t.power_mw.good() && t.status.good();
+    if (t.power_mw.good()) v.power_mw = t.power_mw.value;
+    // The shaft's power, for the headroom to rating and the fuel; the electrical
+    // output stands in for it from a unit that does not report it.
+    v.mechanical_mw = t.mechanical_power_mw.good() ? t.mechanical_power_mw.value : v.power_mw;
+    if (t.status.good())
+      v.status = static_cast<hal::TurbineStatus>(static_cast<int>(t.status.value));
+    if (t.run_hours.good()) v.run_hours = t.run_hours.value;
+    if (t.trip_cause.good()) v.trip_cause = static_cast<int>(t.trip_cause.value);
+    est.turbine_mw += v.power_mw;
+  }
+  est.battery_ok = img.has_battery && img.battery.power_mw.good() && img.battery.soc_pu.good();
+  if (est.battery_ok) {
+    est.battery_mw = img.battery.power_mw.value;
+    est.soc_pu = img.battery.soc_pu.value;
+  }
+}
+
+double Controller::Impl::pods_load_mw() const {
+  return shed.it_power_mw() * (1 + overhead_pu + site.facility.cooling_pu) + site.facility.fixed_mw;
+}
+
+double Controller::Impl::balance_mw() const {
+  return est.load_mw - est.turbine_mw - est.battery_mw;
+}
+
+// Facility load: the POI's facility meter, unless it is lost or frozen (it does not
+// move while the pods' power does). Then the import meter with our sources gives
+// it, or, without a trusted import, the pods' power with the overheads.
+void Controller::Impl::estimate_load(const hal::PoiInputs& poi) {
+  const double pods_mw = pods_load_mw();
+  const bool reading = poi.facility_load_mw.good();
+  const bool frozen =
+      reading && facility_freeze.frozen(poi.facility_load_mw.value, shed.it_power_mw(), now,
+                                        cfg.frozen_meter_s, cfg.meter_tolerance_mw);
+  const bool was_suspect = facility_doubt.active;
+  if (reading) facility_doubt.update(frozen, now);
+  if (facility_doubt.active != was_suspect)
+    note(facility_doubt.active
+             ? "facility meter distrusted: frozen at %.1f MW while the pods moved (%.1f MW)"
+             : "facility meter trusted again: it moves with the pods",
+         poi.facility_load_mw.value, pods_mw);
+  est.load_ok = true;
+  if (reading && !facility_doubt.active) {
+    est.load_mw = poi.facility_load_mw.value;
+  } else if (est.connected && poi.import_mw.good() && !est.meter_suspect) {
+    est.load_mw = poi.import_mw.value + est.turbine_mw + est.battery_mw;
+  } else {
+    est.load_mw = pods_mw;  // a conservative estimate from the pods' last readings
+  }
+}
+
+// The import meter against the power balance (analytic redundancy), and frozen
+// against the pods' power. A mismatch counts only with the facility meter trusted:
+// were it the bad one, the balance would accuse the good import meter.
+void Controller::Impl::validate_import(const hal::PoiInputs& poi) {
+  if (!poi.import_mw.good()) return;
+  const double balance = balance_mw();
+  const bool frozen =
+      est.connected && import_freeze.frozen(poi.import_mw.value, shed.it_power_mw(), now,
+                                            cfg.frozen_meter_s, cfg.meter_tolerance_mw);
+  const bool mismatch = est.connected && !facility_doubt.active &&
+                        std::fabs(poi.import_mw.value - balance) > cfg.meter_tolerance_mw;
+  const bool was_suspect = est.meter_suspect;
+  est.meter_suspect = import_doubt.update(frozen || mismatch, now);
+  if (est.meter_suspect && !was_suspect)
+    note("import meter suspect: reads %.1f MW, balance %.1f MW", poi.import_mw.value, balance);
+  if (!est.meter_suspect && was_suspect) note("import meter agrees with the balance again");
+}
+
+// The breaker's "open" against the power flowing through it. The POI meter sees
+// its own breaker's flow stop in the same sample, so "open" with the meter still
+// reading the power our sources do not make (it agrees with the balance: load less
+// our sources) is a status that lies, and is not obeyed: the mode and dispatch stay
+// as they are. It is trusted again when it reads closed, or when the flow stops and
+// the bus's frequency leaves the grid's (an island drifts; a connected bus cannot).
+void Controller::Impl::validate_breaker(const hal::PoiInputs& poi) {
+  if (!est.poi_ok || !on(poi.grid_available) || on(poi.breaker_closed)) {
+    breaker_distrusted = false;
+    return;
+  }
+  const double tolerance = cfg.meter_tolerance_mw;
+  const bool meter = poi.import_mw.good() && !est.meter_suspect;
+  const bool flowing = meter && std::fabs(poi.import_mw.value) > tolerance &&
+                       std::fabs(poi.import_mw.value - balance_mw()) <= 2 * tolerance;
+  const bool drifting =
+      est.bus_hz_ok && est.grid_hz > 0 && std::fabs(est.bus_hz - est.grid_hz) > kIslandDriftHz;
+  const bool was = breaker_distrusted;
+  if (flowing) breaker_distrusted = true;
+  if (!flowing && drifting) breaker_distrusted = false;
+  if (breaker_distrusted != was)
+    note(breaker_distrusted
+             ? "breaker status distrusted: reads open while %.1f MW flows (balance %.1f MW)"
+             : "breaker status trusted: no flow, the bus drifts from the grid",
+         poi.import_mw.value, balance_mw());
+  if (breaker_distrusted) est.connected = true;
+}
+
+}  // namespace fw

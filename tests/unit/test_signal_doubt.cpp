@@ -1,0 +1,39 @@
+// One bad signal never changes the mode or the dispatch: each critical signal,
+// stuck or frozen, against what the plant really did (the simulator's truth) and
+// what the controller said about it.
+#include <catch2/catch.hpp>
+
+#include "scenario_file.hpp"
+
+using test::log_count;
+using test::require_invariants;
+using test::run_scenario;
+
+TEST_CASE("a breaker status stuck open while the grid carries the site changes nothing",
+          "[scenario-run][signals]") {
+  const scenario::RunResult r = run_scenario("breaker-status-stuck.toml");
+  require_invariants("breaker-status-stuck.toml", r);
+  // The site stayed on the grid: nothing to start, shed or close.
+  CHECK(r.kpis.turbine_starts == 0);
+  CHECK(r.kpis.curtailed_mwh < 0.05);
+  CHECK(log_count(r, "GridLost") == 0);
+  CHECK(log_count(r, "refused close") == 0);
+  CHECK(log_count(r, "breaker status distrusted") == 1);  // said once, with the evidence
+}
+
+TEST_CASE("a frozen facility meter is distrusted, not the good import meter",
+          "[scenario-run][signals]") {
+  const scenario::RunResult r = run_scenario("facility-meter-frozen.toml");
+  require_invariants("facility-meter-frozen.toml", r);
+  CHECK(log_count(r, "facility meter distrusted") == 1);
+  CHECK(log_count(r, "import meter suspect") == 0);
+  CHECK(r.kpis.contract_violation_s < 2.0);
+}
+
+TEST_CASE("an import meter stuck for 50 minutes is distrusted once, not at every swing",
+          "[scenario-run][signals]") {
+  const scenario::RunResult r = run_scenario("import-meter-stuck.toml");
+  require_invariants("import-meter-stuck.toml", r);
+  CHECK(log_count(r, "import meter suspect") == 1);
+  CHECK(log_count(r, "import meter agrees") <= 1);  // once, when it is released
+}
