@@ -37,3 +37,13 @@ TEST_CASE("an import meter stuck for 50 minutes is distrusted once, not at every
   CHECK(log_count(r, "import meter suspect") == 1);
   CHECK(log_count(r, "import meter agrees") <= 1);  // once, when it is released
 }
+
+TEST_CASE("a breaker status stuck closed does not hide an island: the site islands and recloses",
+          "[scenario-run][signals]") {
+  const scenario::RunResult r = run_scenario("breaker-status-stuck-closed.toml");
+  require_invariants("breaker-status-stuck-closed.toml", r);
+  CHECK(log_count(r, "breaker status distrusted: reads closed") == 1);
+  CHECK(log_count(r, "GridLost") == 1);  // islanded once, on the evidence
+  CHECK(log_count(r, "Resynchronising -> TurbineAssist", "breaker closed") == 1);
+  CHECK(r.kpis.blackout_s == 0);
+}

@@ -77,6 +77,7 @@ struct Controller::Impl {
   void estimate_load(const hal::PoiInputs& poi);
   void validate_import(const hal::PoiInputs& poi);
   void validate_breaker(const hal::PoiInputs& poi);
+  void validate_breaker_closed(const hal::PoiInputs& poi);
   double pods_load_mw() const;
   double balance_mw() const;
   void adopt(const hal::ProcessImage& img, hal::Commands& out);
@@ -193,7 +194,9 @@ struct Controller::Impl {
   // Signals in doubt (estimator.cpp).
   FreezeWatch import_freeze, facility_freeze;
   Doubt import_doubt, facility_doubt;
-  bool breaker_distrusted = false;
+  bool breaker_distrusted = false;         // reads open, power flows
+  bool breaker_closed_distrusted = false;  // reads closed, the site is an island
+  double no_flow_since_s = -1, bus_drift_at_s = -1e18, closed_distrusted_since_s = 0;
 };
 
 }  // namespace fw

@@ -139,7 +139,8 @@ void Controller::Impl::evaluate_alarms(const OperatorInputs& op) {
   set(AlarmId::kEventJournalFailed, op.event_journal_failed);
   set(AlarmId::kSiteDark, bus_dead());
   set(AlarmId::kResyncFailed, resync_gave_up);
-  set(AlarmId::kSignalDistrusted, facility_doubt.active || breaker_distrusted);
+  set(AlarmId::kSignalDistrusted,
+      facility_doubt.active || breaker_distrusted || breaker_closed_distrusted);
   alarms.update(now);
 }
 

@@ -17,6 +17,8 @@ bool on(const hal::Signal& s) {
 }
 constexpr double kPeakForgetPuPerS = 0.0002;  // of the site's full power per second
 constexpr double kIslandDriftHz = 0.05;       // a bus this far from the grid is not on it
+constexpr double kClosedDoubtS = 2;           // an island's signs this long against "closed"
+constexpr double kClosedTrustAgainS = 5;      // the bus on the grid's frequency this long
 }  // namespace
 
 bool FreezeWatch::frozen(double reading, double reference, double now_s, double after_s,
@@ -157,7 +159,13 @@ void Controller::Impl::validate_import(const hal::PoiInputs& poi) {
 // as they are. It is trusted again when it reads closed, or when the flow stops and
 // the bus's frequency leaves the grid's (an island drifts; a connected bus cannot).
 void Controller::Impl::validate_breaker(const hal::PoiInputs& poi) {
-  if (!est.poi_ok || !on(poi.grid_available) || on(poi.breaker_closed)) {
+  if (est.poi_ok && on(poi.grid_available) && on(poi.breaker_closed)) {
+    breaker_distrusted = false;
+    validate_breaker_closed(poi);
+    return;
+  }
+  breaker_closed_distrusted = false;
+  if (!est.poi_ok || !on(poi.grid_available)) {
     breaker_distrusted = false;
     return;
   }
@@ -176,6 +184,39 @@ void Controller::Impl::validate_breaker(const hal::PoiInputs& poi) {
              : "breaker status trusted: no flow, the bus drifts from the grid",
          poi.import_mw.value, balance_mw());
   if (breaker_distrusted) est.connected = true;
+}
+
+// The breaker's "closed" against an island's signs: no flow through it, and the bus's
+// frequency leaving the grid's (a connected bus cannot). Both for 2 s, and the
+// status is not obeyed: the site is islanded. It is trusted again when power flows
+// through the POI, or when after a close command of ours the bus has kept the
+// grid's frequency for 5 s (an island held at nominal does not count).
+void Controller::Impl::validate_breaker_closed(const hal::PoiInputs& poi) {
+  const double tolerance = cfg.meter_tolerance_mw;
+  const bool flow = poi.import_mw.good() && std::fabs(poi.import_mw.value) > tolerance;
+  const bool drift =
+      est.bus_hz_ok && est.grid_hz > 0 && std::fabs(est.bus_hz - est.grid_hz) > kIslandDriftHz;
+  if (flow || !poi.import_mw.good()) no_flow_since_s = -1;
+  if (!flow && poi.import_mw.good() && no_flow_since_s < 0) no_flow_since_s = now;
+  if (drift) bus_drift_at_s = now;
+  const bool was = breaker_closed_distrusted;
+  const bool islanded_signs = no_flow_since_s >= 0 && now - no_flow_since_s >= kClosedDoubtS &&
+                              now - bus_drift_at_s <= kClosedDoubtS;
+  if (islanded_signs && !breaker_closed_distrusted) {
+    breaker_closed_distrusted = true;
+    closed_distrusted_since_s = now;
+  }
+  const bool closed_since =
+      last_close_attempt_s > closed_distrusted_since_s &&
+      now - std::max(bus_drift_at_s, last_close_attempt_s) > kClosedTrustAgainS;
+  if (flow || closed_since) breaker_closed_distrusted = false;
+  if (breaker_closed_distrusted != was)
+    note(breaker_closed_distrusted
+             ? "breaker status distrusted: reads closed, no flow and the bus at %.2f Hz "
+               "against the grid's %.2f Hz"
+             : "breaker status trusted: it reads closed and the bus is on the grid",
+         est.bus_hz, est.grid_hz);
+  if (breaker_closed_distrusted) est.connected = false;
 }
 
 }  // namespace fw
