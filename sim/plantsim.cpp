@@ -99,6 +99,13 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
           int baud, double speed) {
   asio::io_context io;
   sim::DeviceBank bank(plant);
+  // The meters read from power-on: one physics step before the first request can
+  // arrive, so no client ever reads the zeros of a plant not yet stepped.
+  sim::RunMonitor monitor(plant, scenario);
+  player.apply_due();
+  plant.step();
+  bank.tick();
+  monitor.observe(plant, plant.pods().curtailed_mw());
   // With --rtu, RTU requests are answered on the RTU server's thread: the plant is
   // stepped, and the bank read and written, under this one mutex.
   std::mutex plant_mutex;
@@ -137,7 +144,6 @@ int serve(sim::Plant& plant, sim::ScenarioPlayer& player, const sim::Scenario& s
   // steps, never in bursts a controller could see, at any speed.
   const auto tick_period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(std::max(plant.step_s() / speed, 0.0005)));
-  sim::RunMonitor monitor(plant, scenario);
   auto start = std::chrono::steady_clock::now();
   // How well this thread kept up: a tick that wakes late or runs long delays
   // every answer queued behind it.

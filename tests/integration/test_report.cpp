@@ -47,7 +47,38 @@ TEST_CASE("a scenario report holds the series, the plots and the KPI table",
   const std::string page = proc::read_file(dir + "/index.html");
   CHECK(page.find("<h2>Key figures</h2>") != std::string::npos);
   CHECK(page.find("curtailed GPU energy") != std::string::npos);
+  CHECK(page.find("perfect-foresight bound") != std::string::npos);  // the run computed it
   CHECK(proc::occurrences(page, "class='pass'>PASS") >= 5);
   CHECK(page.find("grid_outage") != std::string::npos);  // the event, listed
   CHECK(proc::occurrences(page, "<img src=") == 5);
+}
+
+// `plantctl scenario bound --json`: the same figure on the terminal and in the file, and
+// `scenario run` prints it beside the run's own.
+TEST_CASE("plantctl scenario bound prints and writes the bound; run prints it with the regret",
+          "[integration][bound]") {
+  const std::string json = "/tmp/plant-bound-" + std::to_string(getpid()) + ".json";
+  const std::string scenario =
+      std::string(PLANT_SOURCE_DIR) + "/tests/integration/scenarios/grid-outage-40s.toml";
+  int status = -1;
+  const std::string out = proc::run_command(
+      std::string(PLANTCTL_PATH) + " scenario bound " + scenario + " --json " + json + " 2>&1",
+      &status);
+  INFO(out);
+  REQUIRE(status == 0);
+  CHECK(out.find("perfect-foresight bound") != std::string::npos);
+  const std::string text = proc::read_file(json);
+  CHECK(text.find("\"bound_mwh\": ") != std::string::npos);
+  CHECK(text.find("\"intervals\": 4,") != std::string::npos);  // 40 s in 10 s intervals
+  const std::string run = proc::run_command(
+      std::string(PLANTCTL_PATH) + " scenario run " + scenario + " 2>&1", &status);
+  INFO(run);
+  CHECK(run.find("perfect-foresight bound") != std::string::npos);
+  CHECK(run.find("regret") != std::string::npos);
+  // An interval the program cannot use is refused, by name.
+  proc::run_command(
+      std::string(PLANTCTL_PATH) + " scenario bound " + scenario + " --interval-s 0.1 2>&1",
+      &status);
+  CHECK(status != 0);
+  proc::run_command("rm -f " + json);
 }

@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -109,6 +110,14 @@ std::string html_page(const sim::RunReport& r, const sim::Scenario& scenario) {
   };
   for (const auto& [name, value] : rows)
     h << "<tr><th>" << name << "</th><td>" << value << "</td></tr>\n";
+  if (r.bound_mwh >= 0) {
+    const double g = sim::regret(r.not_delivered_mwh(), r.bound_mwh);
+    h << "<tr><th>GPU energy not delivered, perfect-foresight bound</th><td>"
+      << fixed(r.not_delivered_mwh(), 3) << " MWh, bound " << fixed(r.bound_mwh, 3)
+      << " MWh, regret " << (std::isfinite(g) ? fixed(g, 2) : std::string("infinite")) << " ("
+      << (sim::within_bound_target(r.not_delivered_mwh(), r.bound_mwh) ? "within" : "above")
+      << " 1.1x the bound + 0.5 MWh; docs/bound.md)</td></tr>\n";
+  }
   h << "</table>\n<h2>Invariants</h2>\n<table>\n";
   for (const sim::Invariant& i : r.invariants)
     h << "<tr><td class='" << (i.pass ? "pass'>PASS" : "fail'>FAIL") << "</td><th>"

@@ -1,4 +1,6 @@
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 
 #include "json/json_string.hpp"
@@ -11,6 +13,33 @@ bool RunReport::all_pass() const {
     if (!i.pass) return false;
   return true;
 }
+
+double regret(double run_mwh, double bound_mwh) {
+  if (bound_mwh > 0) return run_mwh / bound_mwh;
+  return run_mwh > 0 ? std::numeric_limits<double>::infinity() : 1.0;
+}
+
+bool within_bound_target(double run_mwh, double bound_mwh) {
+  return run_mwh <= 1.1 * bound_mwh + 0.5;
+}
+
+namespace {
+
+// The bound's lines, when it was computed.
+std::string bound_json(const RunReport& r) {
+  if (r.bound_mwh < 0) return "";
+  char text[256];
+  const double g = regret(r.not_delivered_mwh(), r.bound_mwh);
+  std::snprintf(text, sizeof text,
+                "  \"not_delivered_mwh\": %.6f,\n  \"bound_mwh\": %.6f,\n  \"regret\": %s,\n"
+                "  \"within_bound_target\": %s,\n",
+                r.not_delivered_mwh(), r.bound_mwh,
+                std::isfinite(g) ? std::to_string(g).c_str() : "null",
+                within_bound_target(r.not_delivered_mwh(), r.bound_mwh) ? "true" : "false");
+  return text;
+}
+
+}  // namespace
 
 std::string to_json(const RunReport& r) {
   const Kpis& k = r.kpis;
@@ -28,13 +57,16 @@ std::string to_json(const RunReport& r) {
       "  \"smoothing_mwh\": %.6f,\n  \"unserved_mwh\": %.6f,\n  \"blackout_s\": %.3f,\n"
       "  \"ups_mwh\": %.6f,\n  \"lost_it_mwh\": %.6f,\n  \"max_pods_on_ups\": %d,\n"
       "  \"max_dark_pods\": %d,\n"
-      "  \"unneeded_shed_s\": %.3f,\n  \"all_pass\": %s,\n  \"invariants\": [\n",
+      "  \"unneeded_shed_s\": %.3f,\n",
       r.duration_s, k.curtailed_mwh, k.curtailed_pct, k.contract_violation_s,
       k.contract_violation_max_run_s, k.freq_nadir_hz, k.freq_peak_hz, k.import_ramp_max_mw_per_min,
       k.turbine_starts, k.fuel_mmbtu, k.co2_t, k.nox_t, k.smoothing_mwh, k.unserved_mwh,
-      k.blackout_s, k.ups_mwh, k.lost_it_mwh, k.max_pods_on_ups, k.max_dark_pods, k.unneeded_shed_s,
-      r.all_pass() ? "true" : "false");
+      k.blackout_s, k.ups_mwh, k.lost_it_mwh, k.max_pods_on_ups, k.max_dark_pods,
+      k.unneeded_shed_s);
   out += head;
+  out += bound_json(r);
+  out += std::string("  \"all_pass\": ") + (r.all_pass() ? "true" : "false") +
+         ",\n  \"invariants\": [\n";
   for (std::size_t i = 0; i < r.invariants.size(); ++i) {
     const Invariant& inv = r.invariants[i];
     out += "    {\"name\": " + json::quote(inv.name) +
@@ -81,6 +113,16 @@ std::string summary_text(const RunReport& r) {
                 "dark at most, %.3f MWh of their work lost\n",
                 k.max_pods_on_ups, k.ups_mwh, k.max_dark_pods, k.lost_it_mwh);
   out += line;
+  if (r.bound_mwh >= 0) {
+    const double g = regret(r.not_delivered_mwh(), r.bound_mwh);
+    std::snprintf(line, sizeof line,
+                  "  GPU energy not delivered %8.3f MWh; perfect-foresight bound %.3f MWh, regret "
+                  "%s (%s 1.1x the bound + 0.5 MWh)\n",
+                  r.not_delivered_mwh(), r.bound_mwh,
+                  std::isfinite(g) ? std::to_string(g).substr(0, 5).c_str() : "inf",
+                  within_bound_target(r.not_delivered_mwh(), r.bound_mwh) ? "within" : "ABOVE");
+    out += line;
+  }
   for (const Invariant& i : r.invariants) {
     std::snprintf(line, sizeof line, "  %s %-24s %s\n", i.pass ? "PASS" : "FAIL", i.name.c_str(),
                   i.detail.c_str());

@@ -46,7 +46,19 @@ struct RunReport {
   std::vector<std::string> log;  // state transitions, controller notes, device refusals
   std::string csv;               // time series, when asked for
   double wall_s = 0;
+  // The perfect-foresight bound on the GPU energy any controller leaves undelivered
+  // here (`plantctl scenario bound`, docs/bound.md), when it was computed; < 0: not.
+  double bound_mwh = -1;
+  // GPU energy this run did not deliver, the figure the bound is for: what caps held
+  // back, plus the work of pods that were dark or booting.
+  double not_delivered_mwh() const { return kpis.curtailed_mwh + kpis.lost_it_mwh; }
 };
+
+// A run's undelivered energy over the bound's (the regret): 1 when both are zero,
+// infinite when only the bound is.
+double regret(double run_mwh, double bound_mwh);
+// The target a controller is held to: at most 1.1 times the bound plus 0.5 MWh.
+bool within_bound_target(double run_mwh, double bound_mwh);
 
 std::string to_json(const RunReport& r);
 // The KPIs and invariants as a few lines of text for a terminal.
