@@ -184,6 +184,7 @@ void ModbusIo::read(ProcessImage& image, double now_s) {
     put(pod.cap_mw, d, "cap_in_effect_mw", 0, l.pod_mw_max);
     put(pod.floor_mw, d, "floor_in_effect_mw", 0, l.pod_mw_max);
     put(pod.status, d, "status", 0, 63);
+    put(pod.iteration_phase_s, d, "iteration_phase_s", 0, kNoIteration);
   }
   if (m.battery >= 0) {
     const Impl::Device& d = m.devices[static_cast<size_t>(m.battery)];

@@ -29,7 +29,8 @@ SimIo::SimIo(sim::Plant& plant, const SimIoOptions& options)
   for (int p = 0; p < plant.pods().size(); ++p) {
     const std::string d = "pod." + std::to_string(p);
     pods_.push_back(PodPoints{m.find_point(d + ".power_mw"), m.find_point(d + ".cap_mw"),
-                              m.find_point(d + ".floor_mw"), m.find_point(d + ".status")});
+                              m.find_point(d + ".floor_mw"), m.find_point(d + ".status"),
+                              m.find_point(d + ".iteration_phase_s")});
     cap_written_.push_back(plant.pods().cap_command_mw(p));
     floor_written_.push_back(plant.pods().floor_command_mw(p));
   }
@@ -83,6 +84,7 @@ void SimIo::read(ProcessImage& image, double now_s) {
     read_point(pod.cap_mw, pods_[p].cap, now_s, 0, limits_.pod_mw_max);
     read_point(pod.floor_mw, pods_[p].floor, now_s, 0, limits_.pod_mw_max);
     read_point(pod.status, pods_[p].status, now_s, 0, 63);
+    read_point(pod.iteration_phase_s, pods_[p].iteration_phase, now_s, 0, kNoIteration);
   }
   if (battery_power_ >= 0) {
     read_point(image.battery.power_mw, battery_power_, now_s, -limits_.battery_mw_max,

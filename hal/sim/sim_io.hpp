@@ -57,7 +57,7 @@ class SimIo final : public PlantIo {
     int power, mechanical, setpoint, state, run_hours, trip_cause;
   };
   struct PodPoints {
-    int power, cap, floor, status;
+    int power, cap, floor, status, iteration_phase;
   };
   std::vector<UnitPoints> units_;
   std::vector<PodPoints> pods_;

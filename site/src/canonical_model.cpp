@@ -50,6 +50,7 @@ std::string canonical_model(const Site& s) {
   w.num("import_contract_mw", g.import_contract_mw);
   w.num("nominal_frequency_hz", g.nominal_frequency_hz);
   w.num("import_ramp_limit_mw_per_min", g.import_ramp_limit_mw_per_min);
+  w.num("export_limit_mw", g.export_limit_mw);
   w.num("breaker_close_time_s", g.breaker_close_time_s);
   w.num("sync_max_slip_hz", g.sync_max_slip_hz);
   w.num("undervoltage_trip_pu", g.undervoltage_trip_pu);

@@ -71,6 +71,7 @@ bool read_grid(TomlReader& root, Grid& g) {
   }
   t->number("import_ramp_limit_mw_per_min", g.import_ramp_limit_mw_per_min,
             Range::left_open(0, kMaxSiteMw), kRequired);
+  t->number("export_limit_mw", g.export_limit_mw, Range::closed(0, kMaxSiteMw));
   t->number("breaker_close_time_s", g.breaker_close_time_s, Range::closed(0, 10));
   t->number("sync_max_slip_hz", g.sync_max_slip_hz, Range::left_open(0, 1));
   t->number("undervoltage_trip_pu", g.undervoltage_trip_pu, Range::open(0, 1));

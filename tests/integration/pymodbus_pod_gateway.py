@@ -39,8 +39,9 @@ class Logged(ModbusSequentialDataBlock):
 
 def main():
     port = int(sys.argv[1])
-    # device_heartbeat, status, power 900 kW, cap in effect 1050, floor 0, compute 1050, min cap 450
-    inputs = [7, 0] + int32(900) + int32(1050) + int32(0) + int32(1050) + int32(450)
+    # device_heartbeat, status, power 900 kW, cap in effect 1050, floor 0, compute 1050,
+    # min cap 450, iteration phase 65535 (no iteration: not a training pod)
+    inputs = [7, 0] + int32(900) + int32(1050) + int32(0) + int32(1050) + int32(450) + [65535]
     holding = [0] * 9  # controller heartbeat, timeout, cap, floor, safe cap, owner epoch
     store = ModbusSlaveContext(ir=Logged("input", inputs), hr=Logged("holding", holding),
                                zero_mode=True)

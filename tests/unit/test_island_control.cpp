@@ -43,7 +43,7 @@ TEST_CASE("hard case: units started into a lightly loaded island carry it, nothi
   // for a while. Their 165 MW carry the site; the battery (at 20 %) only bridges.
   const scenario::RunResult r = run_scenario("outage-low-battery.toml");
   require_invariants("outage-low-battery.toml", r);
-  CHECK(r.kpis.curtailed_mwh < 0.5);
+  CHECK(r.kpis.curtailed_mwh < 1.0);
   CHECK(r.kpis.blackout_s == 0);
 }
 
@@ -66,9 +66,9 @@ TEST_CASE(
   const scenario::RunResult r = run_scenario("blackout-and-return.toml");
   require_invariants("blackout-and-return.toml", r);  // ends_supplied among them
   CHECK(r.kpis.blackout_s > 0);
-  // Dark from the collapse (after 300 s) to the close, 60 s after the grid's return
+  // Dark from the collapse (after 5 s) to the close, 60 s after the grid's return
   // at 1500 s: a resynchronisation that never ends would leave it dark to 5400 s.
-  CHECK(r.kpis.blackout_s < 1560 + 30 - 300);
+  CHECK(r.kpis.blackout_s < 1560 + 30 - 5);
   CHECK(log_count(r, "turbine", "refused start") == 0);  // no start onto the dead bus
   CHECK(log_count(r, "Lockout -> Cooling on Reset", "tripped by the bus") > 0);
   CHECK(log_count(r, "Resynchronising -> TurbineAssist", "breaker closed") == 1);

@@ -183,10 +183,16 @@ TEST_CASE("the operator's import limit and manual shed act on the plant", "[scad
   loop.op.import_limit_mw = 60;
   loop.run_for(900);
   CHECK(loop.controller.status().import_limit_mw == 60);
-  double peak_mw = 0;
-  for (int k = 0; k < 3000; ++k) {
+  // Judged on 1 s means, as the contract is (docs/scenarios.md): within a second the
+  // battery answers a step a scan late.
+  double peak_mw = 0, second_sum_mw = 0;
+  for (int k = 1; k <= 3000; ++k) {
     loop.scan();
-    peak_mw = std::max(peak_mw, loop.controller.status().import_mw);
+    second_sum_mw += loop.controller.status().import_mw;
+    if (k % 10 == 0) {
+      peak_mw = std::max(peak_mw, second_sum_mw / 10);
+      second_sum_mw = 0;
+    }
   }
   CHECK(peak_mw <= 60);
   // A manual shed: at least that much GPU power is held back, batch first.

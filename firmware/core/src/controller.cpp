@@ -37,6 +37,7 @@ Controller::Impl::Impl(const site::Site& s, const PermitUsage& usage)
       alarms(s.alarms),
       supervisor(log),
       shed(site),
+      swing(site),
       permit(usage) {
   int u = 0;
   for (const site::TurbineGroup& g : site.turbine_groups) {
@@ -174,7 +175,7 @@ void Controller::Impl::adopt(const hal::ProcessImage& img, hal::Commands& out) {
   for (int p = 0; p < shed.size(); ++p)
     out.pods[static_cast<size_t>(p)].cap_mw = shed.cap_mw(p);
   out.battery_setpoint_mw = est.battery_ok ? est.battery_mw : 0.0;
-  import_target_mw = est.import_mw + est.battery_mw;
+  import_target_mw = raw_mean_mw = est.import_mw + est.battery_mw;
   load_mean_mw = load_peak_mw = est.load_mw;
   was_connected = est.connected;
   supervisor.process(

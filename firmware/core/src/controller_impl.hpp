@@ -8,6 +8,7 @@
 #include "fw/controller.hpp"
 #include "island_plan.hpp"
 #include "shed_allocator.hpp"
+#include "swing_forecast.hpp"
 
 namespace fw {
 
@@ -90,6 +91,8 @@ struct Controller::Impl {
   void plant_dispatch(hal::Commands& out);
   void plant_battery(hal::Commands& out);
   void hold_limits(hal::Commands& out);
+  void hold_mean_import();
+  double lead_battery_lag(double wanted, double lowest_mw, double highest_mw);
   void baseline_dispatch(hal::Commands& out);
   void baseline_battery(hal::Commands& out);
   void baseline_restore();
@@ -106,6 +109,9 @@ struct Controller::Impl {
   double online_rating_mw() const;
   double online_headroom_mw() const;
   double battery_discharge_headroom_mw() const;
+  bool battery_above_reserve() const;
+  bool battery_swing_only() const;
+  double mean_import_ceiling_mw() const;
   bool bus_dead() const;
   double island_sustainable_mw(double unit_share_pu, double pickup_s);
   double island_load_mw() const;
@@ -130,6 +136,7 @@ struct Controller::Impl {
   std::vector<TurbineMachine> machines;
   std::vector<UnitView> units;
   ShedAllocator shed;
+  SwingForecast swing;
   PermitUsage permit;
   ControllerStatus status;
   std::vector<double> contingency_mw;  // 0: grid; 1 + u: unit u
@@ -168,7 +175,9 @@ struct Controller::Impl {
   int mean_history_count = 0;
   double mean_history_last_s = -1e18;
   double import_target_mw = 0;  // smoothing: the ramp-limited import
-  double raw_peak_mw = 0;       // recent peak of the import without the battery
+  double units_need_mw = 0;     // connected: what the units must carry beyond the contract
+  double raw_mean_mw = 0;       // its one-minute mean
+  double battery_model_mw = 0;  // the battery's output as its response lag makes it
   double import_peak_mw = 0;    // recent peak of the import
   bool permit_block_noted = false;
 

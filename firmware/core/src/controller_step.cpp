@@ -61,6 +61,7 @@ void Controller::step(const hal::ProcessImage& image, const OperatorInputs& op, 
   c.status.import_limit_mw = c.import_limit_mw;
 
   c.estimate(image);
+  c.swing.observe(image, now_s);
   c.shed_at_scan_start_mw = c.shed.target_mw();
   c.supervise(op);
   // Not adopted: the plant is not known, so nothing is commanded (no starts, no

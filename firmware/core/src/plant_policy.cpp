@@ -27,7 +27,29 @@ constexpr double kPeakForgetPuPerS = 0.0002;
 constexpr double kNoxStopLeadS = 60;  // a unit is stopped this long before the NOx cap
 constexpr double kAtOnceS = 1e9;      // island plan: an online unit's whole rating counts now
 constexpr double kIslandRechargeBandPu = 0.03;  // islanded: recharged below its floor plus this
+// Connected, a battery just below its reserve still answers the training swing
+// (its peaks above the contract, charged back in its troughs) while the mean
+// import is held under the contract less a recharge: a swing costs energy only in
+// the battery's losses, and shedding every peak would hold back far more GPU work
+// than the mean's excess. Below this band it only recharges.
+constexpr double kSwingBandPu = 0.02;  // of state of charge, under the reserve
+// The battery lag's model is drawn towards the measured output by this share a
+// scan: it follows a drift, and a stale or noisy reading does not drive the lead.
+constexpr double kModelPullPu = 0.2;
+constexpr double kMeanShedS = 120;  // the mean's excess is held back over this (with the 60 s
+                                    // mean: a damping of 0.7, no windup)
 }  // namespace
+
+bool Controller::Impl::battery_above_reserve() const {
+  return site.has_battery && est.battery_ok &&
+         est.soc_pu > site.battery.soc_min_pu + cfg.battery_reserve_pu;
+}
+
+bool Controller::Impl::battery_swing_only() const {
+  const double reserve_soc = site.battery.soc_min_pu + cfg.battery_reserve_pu;
+  return est.connected && site.has_battery && est.battery_ok && !battery_above_reserve() &&
+         est.soc_pu > reserve_soc - kSwingBandPu;
+}
 
 int Controller::Impl::pick_unit_to_start() const {
   int best = -1;
@@ -279,6 +301,7 @@ void Controller::Impl::plant_dispatch(hal::Commands& out) {
   }
   // Units carry the sustained need, and whatever the import's ramp limit holds back
   // (after a reconnection, the transfer to the grid goes at the utility's pace).
+  units_need_mw = std::max(0.0, need_mw + recharge_mw);
   share_setpoints(std::max(need_mw + recharge_mw, load_mean_mw - import_target_mw), out);
 }
 
@@ -426,6 +449,7 @@ void Controller::Impl::resynchronise(hal::Commands& out) {
 void Controller::Impl::plant_battery(hal::Commands& out) {
   const double f0 = site.grid.nominal_frequency_hz;
   const double raw_mw = est.import_mw + est.battery_mw;  // import without the battery
+  raw_mean_mw += (raw_mw - raw_mean_mw) * dt / kMeanTimeConstantS;
   const double ramp_mw = kRampUsePu * site.grid.import_ramp_limit_mw_per_min / 60.0 * dt;
   const double limit = import_limit_mw - cfg.import_margin_mw;
   battery_boost_mw = std::max(0.0, battery_boost_mw - battery_boost_mw * dt / kBoostReleaseS);
@@ -437,16 +461,24 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
   const double mid = 0.5 * (site.battery.soc_min_pu + site.battery.soc_max_pu);
   double cmd = 0;
   if (est.connected) {
-    const double desired = std::min(raw_mw, limit) - kSocBiasPu * (est.soc_pu - mid) * p_max;
+    // The grid takes the load the units need not carry (what they carry beyond
+    // their need, after a reconnection, goes back to it at the utility's ramp),
+    // never exported beyond what the contract allows.
+    const double units_mw = std::min(units_need_mw, std::max(0.0, est.turbine_mw));
+    const double desired =
+        std::min(est.load_mw - units_mw, limit) - kSocBiasPu * (est.soc_pu - mid) * p_max;
     import_target_mw += std::clamp(desired - import_target_mw, -ramp_mw, ramp_mw);
-    import_target_mw = std::min(import_target_mw, limit);
-    cmd = raw_mw - import_target_mw + battery_boost_mw;
-    // Hold the battery where the import stays under the contract even if the load
-    // jumps to its recent peak before the next scan: the battery answers a scan
-    // and a response lag late, and a training swing's edge is a step. Near the
-    // contract this means less charging in the troughs, or discharging through them.
-    raw_peak_mw = std::max(raw_mw, raw_peak_mw - kPeakForgetPuPerS * site_full_mw * dt);
-    cmd = std::max(cmd, raw_peak_mw - (import_limit_mw - 0.5 * cfg.import_margin_mw));
+    import_target_mw = std::clamp(import_target_mw, -site.grid.export_limit_mw, limit);
+    // The battery's output at the next scan: the import without the battery and
+    // without the training swing, plus the swing as it will be then (its edges as
+    // ramps of one scan, which a battery stepped once a scan can follow).
+    const double per_it = 1 + overhead_pu;
+    const double h = cfg.scan_period_s;
+    const double base_mw = raw_mw - swing.now_mw() * per_it;
+    const double swing_next_mw = swing.mean_mw(now + h, h) * per_it;
+    // A step beyond the swing is answered in a scan: the lead below brings the
+    // battery to it within the next (the contract allows seconds, not a scan).
+    cmd = base_mw + swing_next_mw - import_target_mw + battery_boost_mw;
     island_units_share_mw = island_recharge_mw = 0;
   } else {
     // Islanded: bridge what the units cannot carry, and answer frequency like a governor.
@@ -471,30 +503,70 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
     if (island_recharge_mw > 0) cmd = std::min(cmd, -island_recharge_mw);
     import_target_mw = 0;
   }
-  // Below its reserve, a connected battery stops carrying the site: it recharges,
-  // and what the contract cannot take is held back from the GPUs (hold_limits).
-  if (est.connected && est.soc_pu < site.battery.soc_min_pu + cfg.battery_reserve_pu)
-    cmd = std::min(cmd, 0.0);
+  // Below its reserve, a connected battery stops carrying the site's mean: it
+  // answers the swing within its band (hold_limits holds the mean under the
+  // contract), and under the band only recharges.
+  double lowest = -p_max, highest = p_max;
+  if (est.connected && !battery_above_reserve() && !battery_swing_only()) highest = 0;
   // State of charge limits: never ask for what the cells cannot give.
-  if (est.soc_pu <= site.battery.soc_min_pu + 0.01) cmd = std::min(cmd, 0.0);
-  if (est.soc_pu >= site.battery.soc_max_pu - 0.01) cmd = std::max(cmd, 0.0);
-  cmd = std::clamp(cmd, -p_max, p_max);
+  if (est.soc_pu <= site.battery.soc_min_pu + 0.01) highest = 0;
+  if (est.soc_pu >= site.battery.soc_max_pu - 0.01) lowest = 0;
+  cmd = std::clamp(cmd, lowest, highest);
+  // Connected, it follows the swing: its lag is led. Islanded it forms the grid:
+  // its output is what the bus takes, and the model only follows it.
+  if (est.connected)
+    cmd = lead_battery_lag(cmd, lowest, highest);
+  else
+    battery_model_mw = est.battery_mw;
   out.battery_setpoint_mw = std::round(cmd * 100) / 100;
   status.battery_target_mw = out.battery_setpoint_mw;
+}
+
+// The battery answers a setpoint with a first-order lag (its response time
+// constant): the setpoint that brings its output to `wanted` at the next scan
+// (within its rating), from its output as the controller's model of the lag has
+// it, drawn towards the measurement.
+double Controller::Impl::lead_battery_lag(double wanted, double lowest_mw, double highest_mw) {
+  const double tau = site.battery.response_time_constant_s;
+  if (est.battery_ok) battery_model_mw += (est.battery_mw - battery_model_mw) * kModelPullPu;
+  const double a = tau > 0 ? std::exp(-cfg.scan_period_s / tau) : 0.0;
+  const double setpoint =
+      std::clamp((wanted - a * battery_model_mw) / (1 - a), lowest_mw, highest_mw);
+  battery_model_mw = a * battery_model_mw + (1 - a) * setpoint;
+  return setpoint;
+}
+
+// Under its reserve, the battery no longer carries the mean beyond the contract:
+// that excess comes off the GPUs, integrated over kMeanShedS (the mean lags the
+// shed, and holding back the whole excess each scan would wind up).
+void Controller::Impl::hold_mean_import() {
+  if (!site.has_battery || !est.battery_ok || battery_above_reserve()) return;
+  const double excess_mw = raw_mean_mw - mean_import_ceiling_mw();
+  if (excess_mw <= 0) return;
+  const double site_per_it = 1 + overhead_pu + site.facility.cooling_pu;
+  shed_at_least(shed.target_mw() + excess_mw / site_per_it * dt / kMeanShedS, "battery reserve");
+}
+
+// The mean import a battery under its reserve holds the site to. It recharges from
+// what the load leaves of the contract: holding back GPU work to recharge it would
+// pay now for a contingency that may not come.
+double Controller::Impl::mean_import_ceiling_mw() const {
+  return import_limit_mw - cfg.import_margin_mw;
 }
 
 // What neither the battery nor the units can hold must come off the GPUs.
 void Controller::Impl::hold_limits(hal::Commands& out) {
   // Connected, the battery holds the contract only above its reserve: the reserve
   // is for contingencies and islanding (islanded, the energy plan uses it all).
-  const double battery_left = site.has_battery && est.battery_ok &&
-                                      est.soc_pu > site.battery.soc_min_pu + cfg.battery_reserve_pu
+  // Within the swing band under it, the battery answers the swing's peaks.
+  const double battery_left = battery_above_reserve() || battery_swing_only()
                                   ? site.battery.power_mw - est.battery_mw
                                   : 0.0;
   if (est.connected) {
     const double over_mw = est.import_mw - import_limit_mw + 0.5 * cfg.import_margin_mw;
     if (over_mw > battery_left)
       shed_at_least(shed.target_mw() + (over_mw - battery_left) / (1 + overhead_pu), "contract");
+    hold_mean_import();
   } else if (est.poi_ok) {
     // The energy plan: what the island can carry until the grid is expected back.
     // Charging is the controller's own choice: it never counts against the supply.

@@ -137,10 +137,15 @@ void Controller::Impl::restore() {
       if (machines[u].state() == UnitState::kOnline)
         ramp_mw += std::min(units[u].rating_mw - units[u].power_mw,
                             units[u].ramp_mw_per_s * cfg.restore_delay_s);
-    const bool battery_free = site.has_battery && est.battery_ok &&
-                              est.soc_pu > site.battery.soc_min_pu + cfg.battery_reserve_pu;
-    margin_mw = (import_limit_mw - cfg.import_margin_mw) - import_peak_mw + ramp_mw +
-                (battery_free ? std::max(0.0, site.battery.power_mw - est.battery_mw) : 0.0);
+    if (battery_above_reserve()) {
+      margin_mw = (import_limit_mw - cfg.import_margin_mw) - import_peak_mw + ramp_mw +
+                  std::max(0.0, site.battery.power_mw - est.battery_mw);
+    } else if (battery_swing_only()) {
+      // The battery answers the swing: what counts is the mean, under its recharge.
+      margin_mw = mean_import_ceiling_mw() - raw_mean_mw + ramp_mw;
+    } else {
+      margin_mw = (import_limit_mw - cfg.import_margin_mw) - import_peak_mw + ramp_mw;
+    }
   } else {
     // Islanded: the energy plan with the units less their reserve, each online one
     // counting what it delivers and can ramp up within the restore delay (as above).

@@ -67,10 +67,12 @@ constexpr int kPodStatusOnUpsBit = 5;
 
 struct PodInputs {
   Signal power_mw;
-  Signal cap_mw;    // read back, in effect
-  Signal floor_mw;  // read back, in effect
-  Signal status;    // the gateway's status bits (docs/register-maps.md)
+  Signal cap_mw;             // read back, in effect
+  Signal floor_mw;           // read back, in effect
+  Signal status;             // the gateway's status bits (docs/register-maps.md)
+  Signal iteration_phase_s;  // training: time into the job's iteration; kNoIteration: none
 };
+constexpr double kNoIteration = 65.535;
 
 struct BatteryInputs {
   Signal power_mw;  // positive discharging

@@ -305,6 +305,17 @@ DeviceMap pod_gateway() {
         Access::kRead,
         "lowest cap the gateway accepts",
         {}},
+       {"iteration_phase_s",
+        Table::kInput,
+        12,
+        Type::kU16,
+        kMilli,
+        "s",
+        Access::kRead,
+        "a training pod at work: time into its job's present iteration (the compute phase "
+        "first, then communication), as the job's scheduler knows it; 65.535 (raw 65535) "
+        "when there is none (not training, job stopped, dark or booting)",
+        {}},
        heartbeat_out(),
        {"cap_mw",
         Table::kHolding,

@@ -126,6 +126,7 @@ double DeviceBank::value_of(int device, const Register& r) const {
       if (is(r, "power_mw")) return measured("pod." + i + ".power_mw");
       if (is(r, "cap_in_effect_mw")) return measured("pod." + i + ".cap_mw");
       if (is(r, "floor_in_effect_mw")) return measured("pod." + i + ".floor_mw");
+      if (is(r, "iteration_phase_s")) return measured("pod." + i + ".iteration_phase_s");
       if (is(r, "compute_mw")) return pods.compute_mw(d.index);
       if (is(r, "min_cap_mw")) return pods.min_cap_mw(d.index);
       if (is(r, "cap_mw")) return pods.cap_command_mw(d.index);

@@ -57,12 +57,13 @@ std::string to_json(const RunReport& r) {
       "  \"smoothing_mwh\": %.6f,\n  \"unserved_mwh\": %.6f,\n  \"blackout_s\": %.3f,\n"
       "  \"ups_mwh\": %.6f,\n  \"lost_it_mwh\": %.6f,\n  \"max_pods_on_ups\": %d,\n"
       "  \"max_dark_pods\": %d,\n"
-      "  \"unneeded_shed_s\": %.3f,\n",
+      "  \"unneeded_shed_s\": %.3f,\n  \"export_s\": %.3f,\n  \"export_mwh\": %.6f,\n"
+      "  \"export_peak_mw\": %.6f,\n  \"poi_band_ratio\": %.6f,\n  \"load_band_rms_mw\": %.6f,\n",
       r.duration_s, k.curtailed_mwh, k.curtailed_pct, k.contract_violation_s,
       k.contract_violation_max_run_s, k.freq_nadir_hz, k.freq_peak_hz, k.import_ramp_max_mw_per_min,
       k.turbine_starts, k.fuel_mmbtu, k.co2_t, k.nox_t, k.smoothing_mwh, k.unserved_mwh,
-      k.blackout_s, k.ups_mwh, k.lost_it_mwh, k.max_pods_on_ups, k.max_dark_pods,
-      k.unneeded_shed_s);
+      k.blackout_s, k.ups_mwh, k.lost_it_mwh, k.max_pods_on_ups, k.max_dark_pods, k.unneeded_shed_s,
+      k.export_s, k.export_mwh, k.export_peak_mw, k.poi_band_ratio, k.load_band_rms_mw);
   out += head;
   out += bound_json(r);
   out += std::string("  \"all_pass\": ") + (r.all_pass() ? "true" : "false") +

@@ -40,6 +40,7 @@ Measurements::Measurements(const site::Site& site) {
     add_point(dev + ".cap_mw", Quantity::kPodCapMw, p, d);
     add_point(dev + ".floor_mw", Quantity::kPodFloorMw, p, d);
     add_point(dev + ".status", Quantity::kPodStatus, p, d);
+    add_point(dev + ".iteration_phase_s", Quantity::kPodIterationPhaseS, p, d);
   }
   if (site.has_battery) {
     battery_device_ = add_device("battery");

@@ -205,6 +205,8 @@ double Plant::true_value(int point) const {
       return static_cast<double>(pod_status_bits(p.index));
     case Quantity::kPodFloorMw:
       return pods_.floor_mw(p.index);
+    case Quantity::kPodIterationPhaseS:
+      return pods_.iteration_phase_s(p.index);
     case Quantity::kBatteryPowerMw:
       return battery_ ? battery_->power_mw() : 0.0;
     case Quantity::kBatterySocPu:

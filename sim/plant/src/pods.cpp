@@ -207,6 +207,14 @@ void PodFleet::supply(int pod, bool supplied, double now_s) {
 }
 
 // The phase a job's GPUs would be in with ideal (instant) edges.
+double PodFleet::iteration_phase_s(int pod) const {
+  if (workload_[pod] != site::Workload::kTraining || dark(pod) || booting(pod) ||
+      activity_pu_[pod] <= 0)
+    return kNoIteration;
+  const Job& j = jobs_[static_cast<size_t>(job_[pod])];
+  return wrap(stepped_at_s_ + j.phase_offset_s, j.period_s);
+}
+
 PodFleet::Phase PodFleet::ideal_phase(const Job& j, double t_s) const {
   if (j.checkpoint_interval_s > 0 &&
       wrap(t_s + j.checkpoint_offset_s, j.checkpoint_interval_s) < j.checkpoint_length_s)
@@ -272,6 +280,7 @@ double PodFleet::pod_power(int i, double demand) const {
 }
 
 void PodFleet::step(double t_s, double dt_s) {
+  stepped_at_s_ = t_s;
   update_jobs(t_s);
   update_inference(dt_s);
   double it = 0, demand_total = 0, curtailed = 0, burn = 0, lost = 0;

@@ -153,6 +153,9 @@ void read_run_sections(TomlReader& root, const site::Site* st, Scenario& s) {
     t->number("max_frequency_hz", l.max_frequency_hz, Range::open(40, 70));
     t->boolean("allow_blackout", l.allow_blackout);
     t->number("max_unneeded_shed_s", l.max_unneeded_shed_s, Range::at_least(0));
+    t->number("max_import_ramp_mw_per_min", l.max_import_ramp_mw_per_min, Range::above(0));
+    t->number("max_export_s_per_day", l.max_export_s_per_day, Range::at_least(0));
+    t->number("max_poi_band_ratio", l.max_poi_band_ratio, Range::above(0));
     t->finish();
   }
 }

@@ -33,6 +33,7 @@ struct Grid {
   double import_contract_mw = 0;            // contracted maximum import
   double nominal_frequency_hz = 60;         // system frequency
   double import_ramp_limit_mw_per_min = 0;  // utility limit on import changes
+  double export_limit_mw = 0;               // what the contract lets the site export (0: none)
   double breaker_close_time_s = 0.1;        // close command to contacts closed
   double sync_max_slip_hz = 0.2;            // sync-check window for closing onto the grid
   double undervoltage_trip_pu = 0.7;        // POI protection: below this voltage ...

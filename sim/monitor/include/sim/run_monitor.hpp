@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/band_energy.hpp"
 #include "sim/plant.hpp"
 #include "sim/run_report.hpp"
 #include "sim/scenario.hpp"
@@ -41,11 +42,14 @@ class RunMonitor {
  private:
   void observe_units(const Plant& plant);
   void observe_pods(const Plant& plant);
+  void observe_poi(const PlantState& s, double dt);
+  void add_poi_invariants(const Plant& plant, RunReport& r) const;
 
   const Scenario& scenario_;
   const site::Site& site_;
   // Contract.
   double above_s_ = 0, above_run_s_ = 0, above_run_max_s_ = 0;
+  double contract_sum_mw_ = 0, contract_block_s_ = 0;  // the present 1 s mean
   // Frequency.
   FrequencyExtremes frequency_;
   static constexpr double kEndSuppliedMarginS = 240;
@@ -59,7 +63,12 @@ class RunMonitor {
   int means_count_ = 0;
   double second_peak_mw_ = -1e18;         // import peak within the present 10 s mean
   std::array<double, 1> peaks_{{-1e18}};  // the previous 10 s window's peak
-  double ramp_max_ = 0;
+  double ramp_max_ = 0, ramp_max_at_s_ = 0;
+  // Export, and the energy of the import and of the load in the 0.1-20 Hz band
+  // while connected (after a warm-up: a connection's own step is not a swing).
+  double export_s_ = 0, export_mwh_ = 0, export_peak_mw_ = 0;
+  BandEnergy poi_band_, load_band_;
+  double connected_for_s_ = 0;
   // Units: short-cycling and permit.
   std::vector<TurbineState> last_state_;
   std::vector<double> started_at_s_, stopped_at_s_;

@@ -17,6 +17,12 @@ struct Kpis {
   double contract_violation_max_run_s = 0;  // longest spell above it
   double freq_nadir_hz = 0, freq_peak_hz = 0;
   double import_ramp_max_mw_per_min = 0;  // largest change of the 10 s mean import over 60 s
+  double import_ramp_max_at_s = 0;        // when it ended
+  // Export beyond what the contract allows: time, energy and the largest.
+  double export_s = 0, export_mwh = 0, export_peak_mw = 0;
+  // The import's energy in the 0.1-20 Hz band over the load's, while connected
+  // (< 0: the load did not swing enough to judge), and the load's rms in the band.
+  double poi_band_ratio = -1, load_band_rms_mw = 0;
   int turbine_starts = 0;
   double fuel_mmbtu = 0, co2_t = 0, nox_t = 0;
   double smoothing_mwh = 0;  // battery losses plus pod floor burn

@@ -32,6 +32,7 @@ enum class Quantity : std::uint8_t {
   kPodCapMw,
   kPodFloorMw,
   kPodStatus,
+  kPodIterationPhaseS,
   kBatteryPowerMw,
   kBatterySocPu,
   kFacilityLoadMw,

@@ -79,6 +79,11 @@ class PodFleet {
   double min_cap_mw(int pod) const { return min_cap_mw_[pod]; }
   double activity_pu(int pod) const { return activity_pu_[pod]; }
   site::PriorityClass priority(int pod) const { return priority_[pod]; }
+  // A training pod at work: seconds into its job's present iteration (compute
+  // phase first) when its power was last stepped, what its gateway reports with
+  // that power; kNoIteration otherwise.
+  static constexpr double kNoIteration = 65.535;
+  double iteration_phase_s(int pod) const;
   int group(int pod) const { return group_[pod]; }
 
  private:
@@ -138,6 +143,7 @@ class PodFleet {
 
   double it_mw_ = 0, demand_it_mw_ = 0, curtailed_mw_ = 0, floor_burn_mw_ = 0;
   double lost_it_mw_ = 0;
+  double stepped_at_s_ = 0;  // the time the pods' power is for
   int dark_pods_ = 0, booting_pods_ = 0;
 };
 

@@ -85,6 +85,13 @@ struct InvariantLimits {
   double max_frequency_hz = 60.5;  // peak while energised
   bool allow_blackout = false;
   double max_unneeded_shed_s = 0;  // shedding beyond its restore time while margin exists
+  // The utility's import ramp limit (< 0: the site file's, 0 there: not judged).
+  double max_import_ramp_mw_per_min = -1;
+  // Export beyond the contract's allowance, per day of scenario (at least 10 s).
+  double max_export_s_per_day = 60;
+  // The import's energy in the 0.1-20 Hz band, at most this share of the load's
+  // (arXiv 2508.14318's example specification).
+  double max_poi_band_ratio = 0.2;
 };
 
 struct Scenario {

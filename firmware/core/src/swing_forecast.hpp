@@ -1,0 +1,45 @@
+// The training swing, known ahead. Each training pod group's iteration period and
+// compute share come from the site file, the job's phase from its pods' gateways
+// (iteration_phase_s), and the power of its compute and communication phases from
+// the pods' power readings. The battery can then answer each edge as it comes,
+// not a scan and its response lag later (arXiv 2508.14318 asks for the swing at
+// the grid connection to be attenuated, not delayed).
+#pragma once
+
+#include <vector>
+
+#include "hal/process_image.hpp"
+#include "site/site.hpp"
+
+namespace fw {
+
+class SwingForecast {
+ public:
+  explicit SwingForecast(const site::Site& site);
+
+  // This scan's readings: each group's phase and the levels of its two phases.
+  void observe(const hal::ProcessImage& image, double now_s);
+  // The swing's IT power, above each group's communication level: at this scan
+  // (as the pods' readings show it), and averaged over the window of width_s
+  // centred on t_s (the ramp a scan-period battery step can follow).
+  double now_mw() const { return now_mw_; }
+  double mean_mw(double t_s, double width_s) const;
+
+ private:
+  struct Group {
+    int first_pod = 0, pods = 0;
+    double period_s = 1, compute_s = 0.7, edge_s = 0;
+    bool known = false;   // a pod reports the phase this scan
+    double origin_s = 0;  // when the present iteration began
+    double high_mw = 0, low_mw = 0;
+    bool levels_seen = false;
+  };
+  // The share of [from_s, to_s] the group spends in its compute phase, the edges'
+  // ramps taken at their middles.
+  static double compute_share(const Group& g, double from_s, double to_s);
+
+  std::vector<Group> groups_;
+  double now_mw_ = 0;
+};
+
+}  // namespace fw
