@@ -47,3 +47,14 @@ TEST_CASE("a breaker status stuck closed does not hide an island: the site islan
   CHECK(log_count(r, "Resynchronising -> TurbineAssist", "breaker closed") == 1);
   CHECK(r.kpis.blackout_s == 0);
 }
+
+TEST_CASE("one training pod's phase stuck does not steer the battery against the swing",
+          "[scenario-run][signals][poi]") {
+  // Two gateways, one per training job, report a stuck phase for 50 minutes; the
+  // others report the truth. Taken from the first pod, the stuck phase left 33 %
+  // of the load's 0.1-20 Hz energy at the POI; the pods' majority keeps it under 20 %.
+  const scenario::RunResult r = run_scenario("pod-phase-stuck.toml");
+  require_invariants("pod-phase-stuck.toml", r);
+  CHECK(r.kpis.poi_band_ratio >= 0);  // the load swung: the band was judged
+  CHECK(r.kpis.poi_band_ratio < 0.2);
+}

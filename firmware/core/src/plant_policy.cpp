@@ -29,7 +29,7 @@ constexpr double kAtOnceS = 1e9;      // island plan: an online unit's whole rat
 constexpr double kIslandRechargeBandPu = 0.03;  // islanded: recharged below its floor plus this
 // Connected, a battery just below its reserve still answers the training swing
 // (its peaks above the contract, charged back in its troughs) while the mean
-// import is held under the contract less a recharge: a swing costs energy only in
+// import is held under the contract less its margin: a swing costs energy only in
 // the battery's losses, and shedding every peak would hold back far more GPU work
 // than the mean's excess. Below this band it only recharges.
 constexpr double kSwingBandPu = 0.02;  // of state of charge, under the reserve

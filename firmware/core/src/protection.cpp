@@ -141,7 +141,7 @@ void Controller::Impl::restore() {
       margin_mw = (import_limit_mw - cfg.import_margin_mw) - import_peak_mw + ramp_mw +
                   std::max(0.0, site.battery.power_mw - est.battery_mw);
     } else if (battery_swing_only()) {
-      // The battery answers the swing: what counts is the mean, under its recharge.
+      // The battery answers the swing: what counts is the mean, under its ceiling.
       margin_mw = mean_import_ceiling_mw() - raw_mean_mw + ramp_mw;
     } else {
       margin_mw = (import_limit_mw - cfg.import_margin_mw) - import_peak_mw + ramp_mw;

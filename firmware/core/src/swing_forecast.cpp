@@ -11,6 +11,16 @@ namespace {
 constexpr double kLevelWeight = 0.3;
 // Readings this close to an edge's ramp are neither phase's level.
 constexpr double kEdgeGuardS = 0.03;
+// The pods of a job share its phase: a phase counts when most of the first few
+// answering pods report it within this (a Modbus read's age), so one stuck or
+// lying gateway cannot steer the battery.
+constexpr double kPhaseAgreeS = 0.02;
+
+// The distance between two phases on the circle of one period.
+double phase_distance(double a, double b, double period_s) {
+  const double d = std::fabs(a - b);
+  return std::min(d, period_s - d);
+}
 
 // Compute time in [0, u] of a wave that computes for compute_s from each period's start.
 double compute_time(double u, double period_s, double compute_s) {
@@ -52,15 +62,18 @@ void SwingForecast::observe(const hal::ProcessImage& image, double now_s) {
     g.known = false;
     double power = 0;
     bool power_ok = true;
+    int voters = 0;
     for (int p = g.first_pod; p < g.first_pod + g.pods; ++p) {
       const hal::PodInputs& in = image.pods[static_cast<size_t>(p)];
       power_ok &= in.power_mw.good();
       power += in.power_mw.value;
-      if (!g.known && in.iteration_phase_s.good() && in.iteration_phase_s.value < g.period_s) {
-        g.known = true;
-        g.origin_s = now_s - in.iteration_phase_s.value;
-      }
+      if (voters < kPhaseVoters && in.iteration_phase_s.good() &&
+          in.iteration_phase_s.value < g.period_s)
+        votes_[static_cast<size_t>(voters++)] = in.iteration_phase_s.value;
     }
+    const double phase_s = agreed_phase(voters, g.period_s);
+    g.known = phase_s >= 0;
+    if (g.known) g.origin_s = now_s - phase_s;
     if (!g.known || !power_ok) continue;
     // Learn the level of the phase this scan is in, away from the edges' ramps.
     const double phase = now_s - g.origin_s;
@@ -77,6 +90,24 @@ void SwingForecast::observe(const hal::ProcessImage& image, double now_s) {
       now_mw_ +=
           (g.high_mw - g.low_mw) * compute_share(g, now_s - 0.5 * g.edge_s, now_s + 0.5 * g.edge_s);
   }
+}
+
+// The phase most of the voters report (each counted with those within
+// kPhaseAgreeS of it); -1 when no phase has a majority.
+double SwingForecast::agreed_phase(int voters, double period_s) const {
+  int best = -1, best_count = 0;
+  for (int i = 0; i < voters; ++i) {
+    int count = 0;
+    for (int j = 0; j < voters; ++j)
+      if (phase_distance(votes_[static_cast<size_t>(i)], votes_[static_cast<size_t>(j)],
+                         period_s) <= kPhaseAgreeS)
+        ++count;
+    if (count > best_count) {
+      best = i;
+      best_count = count;
+    }
+  }
+  return best >= 0 && 2 * best_count > voters ? votes_[static_cast<size_t>(best)] : -1.0;
 }
 
 double SwingForecast::mean_mw(double t_s, double width_s) const {

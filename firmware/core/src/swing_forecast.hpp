@@ -1,11 +1,12 @@
 // The training swing, known ahead. Each training pod group's iteration period and
-// compute share come from the site file, the job's phase from its pods' gateways
-// (iteration_phase_s), and the power of its compute and communication phases from
+// compute share come from the site file, the job's phase from what most of its
+// pods' gateways agree on (iteration_phase_s), and the power of its compute and communication phases from
 // the pods' power readings. The battery can then answer each edge as it comes,
 // not a scan and its response lag later (arXiv 2508.14318 asks for the swing at
 // the grid connection to be attenuated, not delayed).
 #pragma once
 
+#include <array>
 #include <vector>
 
 #include "hal/process_image.hpp"
@@ -38,6 +39,10 @@ class SwingForecast {
   // ramps taken at their middles.
   static double compute_share(const Group& g, double from_s, double to_s);
 
+  double agreed_phase(int voters, double period_s) const;
+
+  static constexpr int kPhaseVoters = 5;  // the first pods of a group that report a phase
+  std::array<double, kPhaseVoters> votes_{};
   std::vector<Group> groups_;
   double now_mw_ = 0;
 };
