@@ -15,6 +15,7 @@
 #include <asio.hpp>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <functional>
 #include <memory>
 
@@ -99,6 +100,24 @@ std::unique_ptr<runtime::StateKeeper> open_state(const site::Site& site, Service
   return keeper;
 }
 
+// Seconds since the permit year began ([permit] year_start, midnight UTC) on the
+// wall clock: the controller's own clock starts at 0 with its first scan.
+double permit_year_elapsed_s(const site::Permit& permit) {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::tm start{};
+  start.tm_year = utc.tm_year;
+  start.tm_mon = permit.year_start_month - 1;
+  start.tm_mday = permit.year_start_day;
+  std::time_t began = timegm(&start);
+  if (began > now) {  // this year's start is still to come: the year began last year
+    --start.tm_year;
+    began = timegm(&start);
+  }
+  return std::difftime(now, began);
+}
+
 // The scan loop, whatever the backend: sets up the parts, scans until a signal
 // or --duration-s, and logs the totals.
 int scan_loop(const site::Site& site, const Backend& backend, double duration_s,
@@ -106,6 +125,7 @@ int scan_loop(const site::Site& site, const Backend& backend, double duration_s,
   runtime::ShellCounters counters;
   fw::PermitUsage usage;
   std::unique_ptr<runtime::StateKeeper> keeper = open_state(site, service, usage, counters);
+  usage.year_elapsed_s = permit_year_elapsed_s(site.permit);
   fw::Controller controller(site, usage);
   asio::io_context loop;
   runtime::RefusalAudit refusals(service.journal);

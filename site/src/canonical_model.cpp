@@ -167,6 +167,8 @@ std::string canonical_model(const Site& s) {
   w.num("starts_per_unit_per_year", s.permit.starts_per_unit_per_year);
   w.num("shutdowns_per_unit_per_year", s.permit.shutdowns_per_unit_per_year);
   w.num("nox_cap_short_tons_per_12_months", s.permit.nox_cap_short_tons_per_12_months);
+  w.num("year_start_month", s.permit.year_start_month);
+  w.num("year_start_day", s.permit.year_start_day);
   const Modbus& m = s.modbus;
   w.prefix("modbus.");
   w.text("host", m.host);
@@ -220,6 +222,8 @@ std::string canonical_model(const Site& s) {
   w.num("meter_tolerance_mw", c.meter_tolerance_mw);
   w.num("frozen_meter_s", c.frozen_meter_s);
   w.num("critical_lost_s", c.critical_lost_s);
+  w.num("adopt_wait_s", c.adopt_wait_s);
+  w.num("start_pace_credit_days", c.start_pace_credit_days);
   return w.out;
 }
 

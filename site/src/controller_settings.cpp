@@ -51,6 +51,7 @@ void read_controller(TomlReader& root, ControllerSettings& c) {
   t->number("frozen_meter_s", c.frozen_meter_s, Range::above(0));
   t->number("critical_lost_s", c.critical_lost_s, Range::closed(0, 60));
   t->number("adopt_wait_s", c.adopt_wait_s, Range::closed(0, 600));
+  t->number("start_pace_credit_days", c.start_pace_credit_days, Range::closed(0, 365));
   t->finish();
 }
 

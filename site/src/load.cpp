@@ -437,6 +437,25 @@ void read_battery(TomlReader& root, Site& s, bool frequency_ok) {
   t->finish();
 }
 
+// "MM-DD": a day every year has (29 February is not one).
+void read_year_start(TomlReader& t, Permit& p) {
+  std::string text;
+  if (!t.has("year_start") || !t.string("year_start", text)) return;
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const auto digit = [&](size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+  const bool shaped =
+      text.size() == 5 && text[2] == '-' && digit(0) && digit(1) && digit(3) && digit(4);
+  const int month = shaped ? (text[0] - '0') * 10 + (text[1] - '0') : 0;
+  const int day = shaped ? (text[3] - '0') * 10 + (text[4] - '0') : 0;
+  if (!shaped || month < 1 || month > 12 || day < 1 || day > kDays[month - 1]) {
+    t.error("year_start",
+            "must be \"MM-DD\", a day every year has (e.g. \"07-02\"); found \"" + text + "\"");
+    return;
+  }
+  p.year_start_month = month;
+  p.year_start_day = day;
+}
+
 void read_permit(TomlReader& root, Permit& p) {
   auto t = root.table("permit", kRequired);
   if (!t) return;
@@ -449,6 +468,7 @@ void read_permit(TomlReader& root, Permit& p) {
   t->integer("shutdowns_per_unit_per_year", p.shutdowns_per_unit_per_year, per_year, kRequired);
   t->number("nox_cap_short_tons_per_12_months", p.nox_cap_short_tons_per_12_months, Range::above(0),
             kRequired);
+  read_year_start(*t, p);
   t->finish();
 }
 

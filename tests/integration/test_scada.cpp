@@ -8,7 +8,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <ctime>
 
 #include <cerrno>
 #include <chrono>
@@ -86,6 +89,19 @@ TEST_CASE(
   CHECK(p.read("mode") == 1);  // GridParallel
   CHECK(p.read("import_contract_mw") == Approx(150));
   CHECK(p.read("unit_count") == 15);
+  // The start pace (docs/configuration.md, [permit]): the permit year from 1 January
+  // UTC by the wall clock, 22 starts for each of 15 units, a share a day and seven
+  // days ahead.
+  const std::time_t wall = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&wall, &utc);
+  const double day = utc.tm_yday + (utc.tm_hour * 3600 + utc.tm_min * 60 + utc.tm_sec) / 86400.0;
+  const double served_day = p.read("permit_year_day");
+  CHECK(served_day == Approx(day).margin(0.02));
+  CHECK(p.read("starts_budget") == 330);
+  CHECK(p.read("starts_used") == 0);
+  CHECK(p.read("starts_allowed") ==
+        Approx(std::min(330.0, 330.0 * (std::floor(served_day) + 8) / 365)).margin(0.05));
   const double scans = p.read("scans");
   p.wait_scans(5);
   CHECK(p.read("scans") > scans);
@@ -143,6 +159,7 @@ TEST_CASE(
   CHECK(out.find("mode GridParallel") != std::string::npos);
   CHECK(out.find("operator limit 100.0 MW") != std::string::npos);
   CHECK(out.find("manual_shed") != std::string::npos);
+  CHECK(out.find("0 of 330 starts used") != std::string::npos);
   // --watch: a fresh screen each period, each from a plantd whose scans moved on.
   const std::string watched =
       proc::run_command("/usr/bin/timeout -s INT 1.8 " + std::string(PLANTCTL_PATH) +

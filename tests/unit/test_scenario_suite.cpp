@@ -105,3 +105,7 @@ TEST_CASE(
   CHECK(auto_s == Approx(1800.01).margin(0.2));
   CHECK(first_start_s > auto_s);  // no unit started while the operator had control
 }
+
+TEST_CASE("scenario week-daily-surge keeps its invariants", "[scenario-run]") {
+  require_invariants("week-daily-surge.toml");
+}

@@ -58,3 +58,20 @@ TEST_CASE("one training pod's phase stuck does not steer the battery against the
   CHECK(r.kpis.poi_band_ratio >= 0);  // the load swung: the band was judged
   CHECK(r.kpis.poi_band_ratio < 0.2);
 }
+
+TEST_CASE("one silent training gateway does not step the POI", "[scenario-run][signals]") {
+  // The forecast counted the job's swing at the next scan and dropped it now: the
+  // battery answered the whole swing as a step (23 MW in a minute at the POI).
+  const scenario::RunResult r = run_scenario("silent-training-gateway.toml");
+  require_invariants("silent-training-gateway.toml", r);
+  CHECK(r.kpis.import_ramp_max_mw_per_min <= 10);
+  CHECK(r.kpis.poi_band_ratio < 0.2);
+}
+
+TEST_CASE("a frozen import meter does not drive the battery by its own output",
+          "[scenario-run][signals]") {
+  const scenario::RunResult r = run_scenario("import-meter-freeze-with-units.toml");
+  require_invariants("import-meter-freeze-with-units.toml", r);
+  CHECK(log_count(r, "import meter suspect") == 1);
+  CHECK(r.kpis.export_s == 0);
+}

@@ -143,6 +143,9 @@ void print(const Snapshot& s, const std::string& where, bool stale) {
   std::printf("\nKPIs: curtailed %.3f MWh   NOx %.1f of %.1f kg   UFLS stages %d\n",
               s.value("curtailed_mwh"), s.value("nox_kg"), s.value("nox_cap_kg"),
               s.code("ufls_stages"));
+  std::printf("permit year day %.2f: %d of %d starts used, %.1f allowed by today%s\n",
+              s.value("permit_year_day"), s.code("starts_used"), s.code("starts_budget"),
+              s.value("starts_allowed"), status & 32 ? "   a start is HELD by the pace" : "");
   const int first = s.code("alarm_first_out");
   std::printf("alarms: %d active, %d unacknowledged, first out: %s%s\n", s.code("alarms_active"),
               s.code("alarms_unacked"), first > 0 ? alarm_name(first).c_str() : "none",

@@ -98,6 +98,11 @@ std::string html_page(const sim::RunReport& r, const sim::Scenario& scenario) {
        fixed(k.freq_nadir_hz, 3) + " Hz nadir, " + fixed(k.freq_peak_hz, 3) + " Hz peak"},
       {"largest import ramp", fixed(k.import_ramp_max_mw_per_min, 2) + " MW/min"},
       {"turbine starts", std::to_string(k.turbine_starts)},
+      {"permit year", std::to_string(k.starts_in_year) + " starts (" + fixed(k.starts_allowed, 1) +
+                          " allowed by the pace, " + std::to_string(k.starts_beyond_pace) +
+                          " beyond it); at this run's pace " + fixed(k.starts_projected, 0) +
+                          " starts and " + fixed(k.nox_projected_short_tons, 1) +
+                          " short tons of NOx a year"},
       {"fuel, CO2, NOx",
        fixed(k.fuel_mmbtu, 0) + " MMBtu, " + fixed(k.co2_t, 1) + " t, " + fixed(k.nox_t, 3) + " t"},
       {"smoothing cost", fixed(k.smoothing_mwh, 3) + " MWh"},

@@ -11,6 +11,7 @@
 #include "sim/run_monitor.hpp"
 #include "sim/scenario_player.hpp"
 #include "sim_io.hpp"
+#include "site/permit_pace.hpp"
 
 namespace scenario {
 
@@ -38,6 +39,7 @@ RunResult run_scenario(const sim::Scenario& scenario, const site::Site& site_in,
   usage.stops.assign(static_cast<size_t>(plant.turbine_count()),
                      scenario.permit_usage.stops_per_unit);
   usage.nox_kg = scenario.permit_usage.nox_short_tons * site::kKgPerShortTon;
+  usage.year_elapsed_s = scenario.permit_usage.day_of_year * site::kSecondsPerDay;
   fw::Controller controller(site, usage);
   sim::RunMonitor monitor(plant, scenario);
 

@@ -46,8 +46,10 @@ const AlarmInfo kCatalogue[kAlarmCount] = {
      "battery state of charge below the reserve kept for contingencies",
      "the controller recharges it when import allows; expect more shedding on a contingency"},
     {"start_blocked_by_permit", P::kLow, 0, 60,
-     "a unit start was needed but the air permit's running or start limits forbid it",
-     "GPU load is shed instead; review the permit budget"},
+     "a unit start was needed but the air permit's running or start limits, or the year's "
+     "start pace, forbid it",
+     "the battery and then GPU caps carry the load; review the permit budget and its pace "
+     "(plantctl status)"},
     {"nox_near_cap", P::kMedium, 0, 3600, "rolling 12-month NOx above 90 % of the permit's cap",
      "plan unit running with the environmental team"},
     {"manual_mode", P::kLow, 0, 0, "the controller is in manual: its dispatch does not act",

@@ -350,6 +350,12 @@ void Controller::Impl::detect_contingencies() {
     }
     unit_was_online[u] = online ? 1 : 0;
   }
+  // Reconnected, the grid stands behind the site again: a boost left from the loss
+  // of the grid is dropped (a later island starts without it).
+  if (!was_connected && est.connected) {
+    battery_boost_mw = 0;
+    reconnected_at_s = now;
+  }
   was_connected = est.connected;
   if (!what) return;
   battery_boost_mw = std::max(battery_boost_mw, lost_mw);

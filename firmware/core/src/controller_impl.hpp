@@ -5,6 +5,7 @@
 #include <array>
 #include <vector>
 
+#include "daily_profile.hpp"
 #include "fw/controller.hpp"
 #include "island_plan.hpp"
 #include "shed_allocator.hpp"
@@ -39,6 +40,9 @@ struct UnitView {
 struct FreezeWatch {
   double value = 0, changed_at_s = 0, reference_at_change = 0, reference_moved = 0;
   bool frozen(double reading, double reference, double now_s, double after_s, double tolerance);
+  // Since the reading last changed, the reference moved by more than tolerance: the
+  // reading is stale now, before it has been so for long enough to be frozen.
+  bool stale(double tolerance) const { return reference_moved > tolerance; }
 };
 
 // Distrust with hysteresis: raised after after_s of evidence against the signal,
@@ -97,6 +101,8 @@ struct Controller::Impl {
   void baseline_battery(hal::Commands& out);
   void baseline_restore();
   void island_dispatch(hal::Commands& out, double reserve_pu);
+  bool island_waits_for_grid() const;
+  double close_step_mw() const;
   void resynchronise(hal::Commands& out);
   void precompute_contingencies();
   void write_caps(hal::Commands& out);
@@ -118,9 +124,18 @@ struct Controller::Impl {
   int pick_unit_to_start() const;
   int pick_unit_to_stop() const;
   bool start_allowed(int u, const char*& why) const;
+  double year_clock_s() const { return permit.year_elapsed_s + now; }
+  int fleet_starts_used() const;
+  int paced_starts_used() const;
+  bool start_within_pace() const;
+  double soc_target_pu() const;
+  double bridge_mwh() const;
+  bool battery_carries_gap(double gap_mw, double committed_mw, double next_start_s) const;
+  bool hold_through_dip(int u, double rest_mw) const;
   double nox_commitment_run_s() const;
   double committed_nox_kg() const;
   void hold_nox_cap(hal::Commands& out);
+  void start_for_need(hal::Commands& out);
   void command_start(int u, hal::Commands& out, const char* cause);
   void command_stop(int u, hal::Commands& out, const char* cause);
   void share_setpoints(double total_mw, hal::Commands& out);
@@ -137,6 +152,7 @@ struct Controller::Impl {
   std::vector<UnitView> units;
   ShedAllocator shed;
   SwingForecast swing;
+  DailyProfile profile;  // the need beyond the import limit, by time of day
   PermitUsage permit;
   ControllerStatus status;
   std::vector<double> contingency_mw;  // 0: grid; 1 + u: unit u
@@ -156,7 +172,8 @@ struct Controller::Impl {
   bool was_connected = false;
   double prev_import_mw = 0;
   std::vector<std::uint8_t> unit_was_online;
-  double battery_boost_mw = 0;  // held after a contingency, released over time
+  double battery_boost_mw = 0;      // held after a contingency, released over time
+  double reconnected_at_s = -1e18;  // the breaker last closed onto the grid
   double ufls_low_since_s[8] = {};
   int ufls_acted = 0;
   double frequency_normal_since_s = 0;
@@ -180,6 +197,8 @@ struct Controller::Impl {
   double battery_model_mw = 0;  // the battery's output as its response lag makes it
   double import_peak_mw = 0;    // recent peak of the import
   bool permit_block_noted = false;
+  bool pace_block_noted = false;
+  int forced_starts = 0;  // made islanded since this controller began: not paced
 
   // Islanded: since when, the units' share of the load as they take it over, and the
   // energy plan's workspace (reserved for every unit: no allocation in a scan).

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "controller_impl.hpp"
+#include "site/permit_pace.hpp"
 #include "site/turbine_fuel.hpp"
 
 namespace fw {
@@ -16,7 +17,9 @@ Controller::Controller(const site::Site& site, const PermitUsage& usage)
 Controller::~Controller() = default;
 
 void Controller::restart(const PermitUsage& usage) {
-  auto fresh = std::make_unique<Impl>(impl_->site, usage);
+  PermitUsage carried = usage;
+  carried.year_elapsed_s = impl_->permit.year_elapsed_s;  // this node's clock, not the peer's
+  auto fresh = std::make_unique<Impl>(impl_->site, carried);
   impl_ = std::move(fresh);
 }
 
@@ -177,6 +180,9 @@ void Controller::Impl::account_permit() {
     permit.nox_kg += fuel_per_h * dt / 3600.0 * site::nox_kg_per_mmbtu_from_ppm(ppm);
   }
   status.nox_kg = permit.nox_kg;
+  status.permit_year_day = year_clock_s() / site::kSecondsPerDay;
+  status.starts_used = fleet_starts_used();
+  status.starts_allowed = site::starts_allowed_by(site, status.permit_year_day);
 }
 
 void Controller::Impl::end_scan() {

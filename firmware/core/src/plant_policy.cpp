@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "controller_impl.hpp"
+#include "site/permit_pace.hpp"
 #include "site/turbine_fuel.hpp"
 
 namespace fw {
@@ -12,7 +13,7 @@ namespace {
 constexpr double kMeanTimeConstantS = 60;    // sustained load: a one-minute mean
 constexpr double kTrendSampleS = 10;         // trend history: a sample every 10 s
 constexpr double kBatteryBridgeS = 1800;     // the battery may carry a deficit this long
-constexpr double kSocBiasPu = 0.5;           // how hard the battery is pulled back to mid charge
+constexpr double kSocBiasPu = 0.5;           // how hard the battery is pulled to its target charge
 constexpr double kRampUsePu = 0.8;           // use 80 % of the utility's ramp limit
 constexpr double kSetpointDeadbandMw = 0.2;  // fewer writes: devices keep the last setpoint
 constexpr double kStopHysteresisOfNeedPu = 0.05;  // of the turbines' need
@@ -38,7 +39,101 @@ constexpr double kSwingBandPu = 0.02;  // of state of charge, under the reserve
 constexpr double kModelPullPu = 0.2;
 constexpr double kMeanShedS = 120;  // the mean's excess is held back over this (with the 60 s
                                     // mean: a damping of 0.7, no windup)
+// A learned peak is prepared for with this margin: a day's peak is rarely the
+// same size twice.
+constexpr double kProfileMarginPu = 1.25;
+constexpr double kGridReturnMarginS = 30;  // a live grid is closed onto within its wait and this
+constexpr double kSocTargetHeadroomPu = 0.05;  // a pre-charged battery stops short of full
 }  // namespace
+
+// --- the permit's pace and the day's peaks -------------------------------------
+
+int Controller::Impl::fleet_starts_used() const {
+  int n = 0;
+  for (const int s : permit.starts)
+    n += s;
+  return n;
+}
+
+// Starts the pace counts: every start of the year but those an island or a dead
+// bus forced since this controller began (after a restart, those count as paced:
+// erring on the permit's side).
+int Controller::Impl::paced_starts_used() const {
+  return fleet_starts_used() - forced_starts;
+}
+
+// A start the grid does not force is made only within the year's pace.
+bool Controller::Impl::start_within_pace() const {
+  const double day = year_clock_s() / site::kSecondsPerDay;
+  return paced_starts_used() + 1 <= site::starts_allowed_by(site, day) + 1e-9;
+}
+
+// The battery's energy above its reserve (kept for contingencies and islanding).
+double Controller::Impl::bridge_mwh() const {
+  if (!site.has_battery || !est.battery_ok) return 0;
+  return std::max(0.0, (est.soc_pu - site.battery.soc_min_pu - cfg.battery_reserve_pu) *
+                           site.battery.energy_mwh);
+}
+
+// The charge a connected battery rests at: mid charge, or, once the day's peaks
+// are known, enough above its reserve to carry the next one alone, charged from
+// the contract the hours before it leave unused.
+double Controller::Impl::soc_target_pu() const {
+  const site::Battery& b = site.battery;
+  const double mid = 0.5 * (b.soc_min_pu + b.soc_max_pu);
+  if (!profile.known()) return mid;
+  const DailyProfile::Peak next = profile.next_peak(year_clock_s(), site::kSecondsPerDay, 0.0);
+  const double wanted =
+      b.soc_min_pu + cfg.battery_reserve_pu +
+      kProfileMarginPu * next.energy_mwh / (b.energy_mwh * std::sqrt(b.round_trip_efficiency_pu));
+  return std::clamp(wanted, mid, std::max(mid, b.soc_max_pu - kSocTargetHeadroomPu));
+}
+
+// Can the battery carry a gap beyond the units committed? Until a start could take
+// over and half an hour more; in a peak the day's profile knows, the whole peak.
+bool Controller::Impl::battery_carries_gap(double gap_mw, double committed_mw,
+                                           double next_start_s) const {
+  const double battery_mw = site.has_battery ? 0.8 * site.battery.power_mw : 0.0;
+  if (gap_mw > battery_mw) return false;
+  double energy_mwh = gap_mw * (kBatteryBridgeS + next_start_s) / 3600.0;
+  const double clock = year_clock_s();
+  if (profile.known() && profile.need_mw(clock) > committed_mw) {
+    const DailyProfile::Peak peak = profile.next_peak(clock, site::kSecondsPerDay, committed_mw);
+    energy_mwh = std::max(gap_mw * next_start_s / 3600.0, kProfileMarginPu * peak.energy_mwh);
+    if (peak.max_mw > battery_mw) return false;
+  }
+  return energy_mwh <= bridge_mwh();
+}
+
+// Stopping a unit the next peak needs costs a start of the year's budget, and
+// its start and stop NOx; holding it at minimum load costs NOx by the hour. It is
+// held through the dip when the next peak that the rest of the units and a
+// charged battery cannot carry comes within the hours its hold is worth: the
+// permit's NOx per budgeted start over its minimum load's NOx rate (a day at most).
+bool Controller::Impl::hold_through_dip(int u, double rest_mw) const {
+  if (!profile.known()) return false;
+  const UnitView& v = units[static_cast<size_t>(u)];
+  const site::TurbineGroup& g = *v.group;
+  const double msl_pu = g.min_stable_load_pu;
+  const double hold_kg_per_h =
+      v.fuel_mmbtu_per_h_full * site::fuel_pu_at_load(g, msl_pu) *
+      site::nox_kg_per_mmbtu_from_ppm(site::nox_ppm_at_load(g, msl_pu, false));
+  const double start_worth_kg =
+      site.permit.nox_cap_kg() / std::max(1, site::fleet_start_budget(site)) +
+      2 * site::start_nox_kg(g);
+  const double horizon_s =
+      hold_kg_per_h > 0 ? std::min(site::kSecondsPerDay, start_worth_kg / hold_kg_per_h * 3600)
+                        : site::kSecondsPerDay;
+  const DailyProfile::Peak next = profile.next_peak(year_clock_s(), horizon_s, rest_mw);
+  if (next.max_mw <= 0) return false;
+  const site::Battery& b = site.battery;
+  const double battery_mw = site.has_battery ? 0.8 * b.power_mw : 0.0;
+  const double charged_mwh =
+      site.has_battery
+          ? std::max(0.0, soc_target_pu() - b.soc_min_pu - cfg.battery_reserve_pu) * b.energy_mwh
+          : 0.0;
+  return next.max_mw > battery_mw || kProfileMarginPu * next.energy_mwh > charged_mwh;
+}
 
 bool Controller::Impl::battery_above_reserve() const {
   return site.has_battery && est.battery_ok &&
@@ -162,6 +257,7 @@ void Controller::Impl::command_start(int u, hal::Commands& out, const char* caus
   units[i].started_at_s = now;
   units[i].fuel_from_s = now + units[i].group->purge_s;
   ++permit.starts[i];
+  if (!est.connected) ++forced_starts;
 }
 
 void Controller::Impl::command_stop(int u, hal::Commands& out, const char* cause) {
@@ -222,6 +318,7 @@ void Controller::Impl::plant_dispatch(hal::Commands& out) {
   // Sustained need beyond the contract, counting the GPU load held back (turbines
   // start to give it back), and where the trend takes it within a start.
   const double held_back_mw = shed.target_mw() * (1 + overhead_pu + site.facility.cooling_pu);
+  profile.record(year_clock_s(), dt, load_mean_mw + held_back_mw - limit);
   // The units carry the load's recent peak beyond the contract: the battery then
   // answers only the fast part of each swing (it is held where a jump to the peak
   // cannot breach the contract, see plant_battery), and its charge stays even. Were
@@ -251,31 +348,19 @@ void Controller::Impl::plant_dispatch(hal::Commands& out) {
     largest_mw = std::max(largest_mw, v.rating_mw);
   const double predicted_mw =
       need_mw + std::min(largest_mw, std::max(0.0, load_slope_mw_per_s) * next_start_s);
-  // Prefer the battery: start a unit only when the battery cannot carry the gap for long.
-  // The battery's energy above its reserve (kept for contingencies and islanding).
-  const double bridge_mwh =
-      site.has_battery && est.battery_ok
-          ? std::max(0.0, (est.soc_pu - site.battery.soc_min_pu - cfg.battery_reserve_pu) *
-                              site.battery.energy_mwh)
-          : 0.0;
-  const double gap_mw = std::max(need_mw, predicted_mw) - committed;
-  const double battery_mw = site.has_battery ? 0.8 * site.battery.power_mw : 0.0;
-  const bool battery_can_carry =
-      gap_mw <= battery_mw && gap_mw * (kBatteryBridgeS + next_start_s) / 3600.0 <= bridge_mwh;
-  if (gap_mw > 0 && (!battery_can_carry || status.units_online > 0)) {
+  // Prefer the battery: start a unit only when the battery cannot carry the gap
+  // (each start spends the permit's year). The trend brings a start forward only
+  // where the battery could not bridge it either: a load coming back
+  // from a checkpoint's dip bends the mean upwards too, and a start for it, just
+  // after a stop, wears the permit.
+  const double gap_mw = need_mw - committed, trend_gap_mw = predicted_mw - committed;
+  const bool for_need = gap_mw > 0 && !battery_carries_gap(gap_mw, committed, next_start_s);
+  const bool for_trend =
+      trend_gap_mw > 0 && !battery_carries_gap(trend_gap_mw, committed, next_start_s);
+  status.start_held_by_pace = false;
+  if (for_need || for_trend) {
     if (need_since_s < 0) need_since_s = now;
-    if (now - need_since_s >= cfg.add_on_delay_s) {
-      const int u = pick_unit_to_start();
-      if (u >= 0) {
-        command_start(u, out, "load above the contract");
-        need_since_s = -1;
-        permit_block_noted = false;
-      } else if (!permit_block_noted) {
-        permit_block_noted = true;
-        note("no unit may start (permit or availability): GPU load will be held instead");
-      }
-      status.start_blocked_by_permit = u < 0;
-    }
+    if (now - need_since_s >= cfg.add_on_delay_s) start_for_need(out);
   } else {
     need_since_s = -1;
   }
@@ -288,8 +373,11 @@ void Controller::Impl::plant_dispatch(hal::Commands& out) {
     const double hysteresis =
         std::max(cfg.stop_hysteresis_pu * units[static_cast<size_t>(stop)].rating_mw,
                  kStopHysteresisOfNeedPu * std::max(0.0, need_mw));
-    if (std::max(need_mw, predicted_mw) + hysteresis <= std::max(0.0, rest) &&
-        status.units_starting == 0 && shed.target_mw() <= 0) {
+    // What the units carry counts their battery's recharge: a stop as the battery
+    // crosses its reserve would be a start again as it drains back under it.
+    const double carried_mw = std::max(need_mw, predicted_mw) + (below_reserve ? 0.0 : recharge_mw);
+    if (carried_mw + hysteresis <= std::max(0.0, rest) && status.units_starting == 0 &&
+        shed.target_mw() <= 0 && !hold_through_dip(stop, rest)) {
       if (surplus_since_s < 0) surplus_since_s = now;
       if (now - surplus_since_s >= cfg.add_off_delay_s) {
         command_stop(stop, out, "surplus: the rest carry the load");
@@ -303,6 +391,33 @@ void Controller::Impl::plant_dispatch(hal::Commands& out) {
   // (after a reconnection, the transfer to the grid goes at the utility's pace).
   units_need_mw = std::max(0.0, need_mw + recharge_mw);
   share_setpoints(std::max(need_mw + recharge_mw, load_mean_mw - import_target_mw), out);
+}
+
+// Connected, a start is the load's choice, not the grid's: within the permit's
+// pace only. Beyond it, the battery down to its reserve and then the GPU caps
+// carry the load.
+void Controller::Impl::start_for_need(hal::Commands& out) {
+  if (!start_within_pace()) {
+    status.start_held_by_pace = status.start_blocked_by_permit = true;
+    if (!pace_block_noted) {
+      pace_block_noted = true;
+      note("start pace: %.0f paced starts used, %.1f allowed today: GPU load held",
+           paced_starts_used(),
+           site::starts_allowed_by(site, year_clock_s() / site::kSecondsPerDay));
+    }
+    return;
+  }
+  pace_block_noted = false;
+  const int u = pick_unit_to_start();
+  if (u >= 0) {
+    command_start(u, out, "load above the contract");
+    need_since_s = -1;
+    permit_block_noted = false;
+  } else if (!permit_block_noted) {
+    permit_block_noted = true;
+    note("no unit may start (permit or availability): GPU load will be held instead");
+  }
+  status.start_blocked_by_permit = u < 0;
 }
 
 // The island's energy plan (island_plan.hpp): the load it can carry until the grid
@@ -383,7 +498,7 @@ void Controller::Impl::island_dispatch(hal::Commands& out, double reserve_pu) {
       largest = std::max(largest, units[u].rating_mw);
     }
   const double needed = std::max(demand_mw * (1 + reserve_pu), demand_mw + largest);
-  if (committed < needed) {
+  if (committed < needed && !island_waits_for_grid()) {
     const int u = pick_unit_to_start();
     if (u >= 0) command_start(u, out, "islanded: capacity below load and reserve");
     if (u < 0 && bus_dead() && !dead_bus_noted) {
@@ -393,6 +508,28 @@ void Controller::Impl::island_dispatch(hal::Commands& out, double reserve_pu) {
   }
   if (!bus_dead()) dead_bus_noted = false;
   share_setpoints(est.load_mw + island_recharge_mw - std::max(0.0, est.battery_mw), out);
+}
+
+// Islanded by a disturbance the grid has ridden through (a sag its protection
+// opened the breaker on, a fault cleared by a recloser), the utility side is still
+// live and the breaker closes again within resync_stable_s. While the battery alone
+// carries the island until then, with margin, no start is spent on it: a start
+// answers an outage, and one the grid does not have would burn the permit's starts
+// on a dip. A battery's trip in that minute is a second contingency.
+bool Controller::Impl::island_waits_for_grid() const {
+  if (!est.grid_live || islanded_since_s < 0) return false;
+  // The wait runs from the grid's return to its band (from the loss while the
+  // island recovers its frequency first), and never past twice its length.
+  const double wait_s = cfg.resync_stable_s + kGridReturnMarginS;
+  const double from_s = grid_stable_since_s >= 0 ? grid_stable_since_s : islanded_since_s;
+  const double last_s = std::min(from_s, islanded_since_s + wait_s) + wait_s;
+  if (now > last_s) return false;
+  if (!site.has_battery || !est.battery_ok) return false;
+  const double deficit_mw = std::max(0.0, island_load_mw() - std::max(0.0, est.turbine_mw));
+  if (deficit_mw > site.battery.power_mw) return false;
+  const double usable_mwh = std::max(0.0, est.soc_pu - site.battery.soc_min_pu - kIslandMinSocPu) *
+                            site.battery.energy_mwh;
+  return 2 * deficit_mw * (last_s - now) / 3600.0 <= usable_mwh;
 }
 
 void Controller::Impl::resynchronise(hal::Commands& out) {
@@ -440,17 +577,37 @@ void Controller::Impl::resynchronise(hal::Commands& out) {
     out.breaker = hal::BreakerCommand::kClose;
     last_close_attempt_s = now;
     ++close_attempts;
-    import_target_mw = 0;  // the transfer ramps from zero import
   }
 }
 
-// The battery: smoothing at the POI (ramp-limited import), contingency boost, and
-// frequency response when islanded.
+// The import a reconnection's transfer starts at: from zero, the swing's residue at
+// the POI would be exported for seconds every time. Half a minute's ramp, and the
+// minute after the close ramps at half the rate (plant_battery).
+double Controller::Impl::close_step_mw() const {
+  return std::min(0.5 * kRampUsePu * site.grid.import_ramp_limit_mw_per_min,
+                  std::max(0.0, est.load_mw));
+}
+
+// The battery: smoothing at the POI (ramp-limited import); islanded, the
+// contingency boost and frequency response.
 void Controller::Impl::plant_battery(hal::Commands& out) {
   const double f0 = site.grid.nominal_frequency_hz;
-  const double raw_mw = est.import_mw + est.battery_mw;  // import without the battery
+  // The import without the battery. The import meter closes the battery's loop: a
+  // reading that has not moved while the pods' power has, and that the balance of
+  // the facility meter (which has moved) contradicts, would drive the battery by
+  // its own output for the seconds the doubt takes to judge it, so the balance
+  // stands in at once. A stale facility meter is not believed over the import.
+  const double tol = cfg.meter_tolerance_mw;
+  const bool import_stale = est.connected && est.load_ok && import_freeze.stale(tol) &&
+                            !facility_freeze.stale(tol) &&
+                            std::fabs(balance_mw() - est.import_mw) > tol;
+  const double raw_mw =
+      import_stale ? est.load_mw - est.turbine_mw : est.import_mw + est.battery_mw;
   raw_mean_mw += (raw_mw - raw_mean_mw) * dt / kMeanTimeConstantS;
-  const double ramp_mw = kRampUsePu * site.grid.import_ramp_limit_mw_per_min / 60.0 * dt;
+  // In the minute after a reconnection the ramp is halved: with the close's step,
+  // the import's first minute moves as much as any other.
+  const double ramp_pu = now - reconnected_at_s < 60 ? 0.5 * kRampUsePu : kRampUsePu;
+  const double ramp_mw = ramp_pu * site.grid.import_ramp_limit_mw_per_min / 60.0 * dt;
   const double limit = import_limit_mw - cfg.import_margin_mw;
   battery_boost_mw = std::max(0.0, battery_boost_mw - battery_boost_mw * dt / kBoostReleaseS);
   if (!site.has_battery) {
@@ -458,7 +615,7 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
     return;
   }
   const double p_max = site.battery.power_mw;
-  const double mid = 0.5 * (site.battery.soc_min_pu + site.battery.soc_max_pu);
+  const double soc_target = soc_target_pu();
   double cmd = 0;
   if (est.connected) {
     // The grid takes the load the units need not carry (what they carry beyond
@@ -466,7 +623,7 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
     // never exported beyond what the contract allows.
     const double units_mw = std::min(units_need_mw, std::max(0.0, est.turbine_mw));
     const double desired =
-        std::min(est.load_mw - units_mw, limit) - kSocBiasPu * (est.soc_pu - mid) * p_max;
+        std::min(est.load_mw - units_mw, limit) - kSocBiasPu * (est.soc_pu - soc_target) * p_max;
     import_target_mw += std::clamp(desired - import_target_mw, -ramp_mw, ramp_mw);
     import_target_mw = std::clamp(import_target_mw, -site.grid.export_limit_mw, limit);
     // The battery's output at the next scan: the import without the battery and
@@ -478,10 +635,16 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
     const double swing_next_mw = swing.mean_mw(now + h, h) * per_it;
     // A step beyond the swing is answered in a scan: the lead below brings the
     // battery to it within the next (the contract allows seconds, not a scan).
-    cmd = base_mw + swing_next_mw - import_target_mw + battery_boost_mw;
+    // A lost unit's power is in base_mw at once, so the battery takes it up within
+    // the scan and the import moves only as its target ramps: no contingency boost
+    // on top (as that fades, the import would ramp faster than the utility allows).
+    cmd = base_mw + swing_next_mw - import_target_mw;
     island_units_share_mw = island_recharge_mw = 0;
   } else {
     // Islanded: bridge what the units cannot carry, and answer frequency like a governor.
+    // Resynchronising, the breaker may close at any scan and the battery then holds
+    // its last setpoint: no contingency boost in it, or it is exported.
+    if (supervisor.mode() == Mode::kResynchronising) battery_boost_mw = 0;
     const double units_mw = online_rating_mw() * (1 - cfg.island_reserve_pu);
     // As units come in, their share of the load grows at their ramp rate (all at once
     // would be a load step on units still at no load); the battery bridges the rest.
@@ -501,7 +664,7 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
                    1.0) *
         kRechargePu * p_max;
     if (island_recharge_mw > 0) cmd = std::min(cmd, -island_recharge_mw);
-    import_target_mw = 0;
+    import_target_mw = close_step_mw();  // where a reconnection's transfer starts
   }
   // Below its reserve, a connected battery stops carrying the site's mean: it
   // answers the swing within its band (hold_limits holds the mean under the

@@ -74,14 +74,17 @@ void SwingForecast::observe(const hal::ProcessImage& image, double now_s) {
     const double phase_s = agreed_phase(voters, g.period_s);
     g.known = phase_s >= 0;
     if (g.known) g.origin_s = now_s - phase_s;
-    if (!g.known || !power_ok) continue;
-    // Learn the level of the phase this scan is in, away from the edges' ramps.
+    if (!g.known) continue;
+    // Learn the level of the phase this scan is in, away from the edges' ramps,
+    // from every pod's reading. A silent pod stops the learning, not the swing:
+    // the forecast at the next scan (mean_mw) still counts the group, and so must
+    // the swing now, or the battery would answer the whole group's swing as a step.
     const double phase = now_s - g.origin_s;
     const double guard = g.edge_s + kEdgeGuardS;
     double* level = nullptr;
     if (phase > guard && phase < g.compute_s - kEdgeGuardS) level = &g.high_mw;
     if (phase > g.compute_s + guard && phase < g.period_s - kEdgeGuardS) level = &g.low_mw;
-    if (level) {
+    if (level && power_ok) {
       if (!g.levels_seen) g.high_mw = g.low_mw = power;
       g.levels_seen = true;
       *level += (power - *level) * kLevelWeight;

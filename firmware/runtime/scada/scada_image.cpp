@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "site/permit_pace.hpp"
+
 namespace runtime {
 
 OperatorSettings initial_settings(const site::Site& site) {
@@ -43,6 +45,10 @@ constexpr const char* kNames[] = {
     "ufls_stages",
     "redundancy_role",
     "owner_epoch",
+    "permit_year_day",
+    "starts_used",
+    "starts_allowed",
+    "starts_budget",
     "scada_clients",
     "scada_connections",
     "scada_connections_refused",
@@ -119,7 +125,7 @@ void ScadaImage::update(const hal::ProcessImage& image, const fw::Controller& co
   put(in, kMode, static_cast<double>(st.mode));
   const int status = (st.connected ? 1 : 0) | (st.import_meter_suspect ? 2 : 0) |
                      (st.start_blocked_by_permit ? 4 : 0) | (site_.has_battery ? 8 : 0) |
-                     (alarms.flood() ? 16 : 0);
+                     (alarms.flood() ? 16 : 0) | (st.start_held_by_pace ? 32 : 0);
   put(in, kStatus, status);
   put(in, kImport, st.import_mw);
   put(in, kContract, site_.grid.import_contract_mw);
@@ -149,6 +155,10 @@ void ScadaImage::update(const hal::ProcessImage& image, const fw::Controller& co
   put(in, kUfls, st.ufls_stages);
   put(in, kRedundancyRole, counters.redundancy_role);
   put(in, kOwnerEpoch, counters.owner_epoch);
+  put(in, kPermitYearDay, st.permit_year_day);
+  put(in, kStartsUsed, st.starts_used);
+  put(in, kStartsAllowed, st.starts_allowed);
+  put(in, kStartsBudget, site::fleet_start_budget(site_));
   const hal::server::Counters& sc = counters.scada;
   const auto u32 = [](std::uint64_t n) { return static_cast<double>(n % 4294967296ULL); };
   put(in, kScadaClients, sc.clients);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "site/permit_pace.hpp"
+
 namespace sim {
 
 namespace {
@@ -179,6 +181,25 @@ void RunMonitor::observe_poi(const PlantState& s, double dt) {
   load_band_.add(s.load_mw + s.losses_mw, count);
 }
 
+// A start while connected is the load's choice: within the year's pace. Starts an
+// island or a dead bus needs count in the year, and are neither paced nor judged.
+void RunMonitor::judge_start_pace(const Plant& plant) {
+  if (plant.state().islanded) return;
+  ++connected_starts_;
+  const int in_year =
+      scenario_.permit_usage.starts_per_unit * plant.turbine_count() + connected_starts_;
+  const double day = scenario_.permit_usage.day_of_year + plant.time_s() / site::kSecondsPerDay;
+  const double allowed = site::starts_allowed_by(site_, day);
+  if (in_year <= allowed + 1e-9) return;
+  if (starts_beyond_pace_++ == 0) {
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  "paced start %d of the year at %.0f s (day %.2f); the pace allows %.1f", in_year,
+                  plant.time_s(), day, allowed);
+    first_beyond_pace_ = text;
+  }
+}
+
 void RunMonitor::observe_units(const Plant& plant) {
   const double now = plant.time_s();
   const double min_run = site_.controller.min_run_s, min_off = site_.controller.min_off_s;
@@ -199,6 +220,7 @@ void RunMonitor::observe_units(const Plant& plant) {
         short_cycles_.push_back(text);
       }
       started_at_s_[i] = now;
+      judge_start_pace(plant);
     }
     // A commanded stop (unloading) of a unit that started in this run.
     if (s == TurbineState::kUnloading && started_at_s_[i] > -1e17) {
@@ -263,6 +285,20 @@ void RunMonitor::finish(const Plant& plant, RunReport& r) const {
     nox_kg += c.nox_kg;
   }
   k.nox_t = nox_kg / 1000;
+  const PermitUsageAtStart& carried = scenario_.permit_usage;
+  const double run_days = plant.time_s() / site::kSecondsPerDay;
+  const double end_day = carried.day_of_year + run_days;
+  const int carried_starts = carried.starts_per_unit * plant.turbine_count();
+  k.starts_in_year = carried_starts + k.turbine_starts;
+  k.starts_allowed = site::starts_allowed_by(site_, end_day);
+  k.starts_beyond_pace = starts_beyond_pace_;
+  k.starts_projected =
+      site::projected_at_year_end(carried_starts, k.turbine_starts, run_days, end_day);
+  // The rolling NOx is a 12-month sum: carried at this run's rate, the months
+  // before it fall out as the run's months come in.
+  const double run_nox_t = nox_kg / site::kKgPerShortTon;
+  k.nox_projected_short_tons =
+      run_days > 0 ? run_nox_t / run_days * site::kPermitYearDays : carried.nox_short_tons;
   double battery_loss_mwh = 0;
   if (const Battery* b = plant.battery())
     battery_loss_mwh =
@@ -345,6 +381,11 @@ void RunMonitor::finish(const Plant& plant, RunReport& r) const {
                 "%.1f s of shedding past its restore time while margin existed (allowed %.1f s)",
                 unneeded_total_s_, lim.max_unneeded_shed_s);
   add("no_shedding_with_margin", unneeded_total_s_ <= lim.max_unneeded_shed_s, text);
+  std::snprintf(text, sizeof text,
+                "%d starts in the permit year, %.1f allowed by day %.1f; projected %.0f of %d",
+                k.starts_in_year, k.starts_allowed, end_day, k.starts_projected,
+                site::fleet_start_budget(site_));
+  add("start_pace", starts_beyond_pace_ == 0, starts_beyond_pace_ == 0 ? text : first_beyond_pace_);
   add_poi_invariants(plant, r);
   // Every run ends with the site supplied, unless nothing could supply it: a dark
   // bus is always closable onto a grid that has been back for the controller's

@@ -65,6 +65,13 @@ std::string to_json(const RunReport& r) {
       k.blackout_s, k.ups_mwh, k.lost_it_mwh, k.max_pods_on_ups, k.max_dark_pods, k.unneeded_shed_s,
       k.export_s, k.export_mwh, k.export_peak_mw, k.poi_band_ratio, k.load_band_rms_mw);
   out += head;
+  std::snprintf(head, sizeof head,
+                "  \"starts_in_year\": %d,\n  \"starts_allowed\": %.6f,\n"
+                "  \"starts_beyond_pace\": %d,\n  \"starts_projected\": %.6f,\n"
+                "  \"nox_projected_short_tons\": %.6f,\n",
+                k.starts_in_year, k.starts_allowed, k.starts_beyond_pace, k.starts_projected,
+                k.nox_projected_short_tons);
+  out += head;
   out += bound_json(r);
   out += std::string("  \"all_pass\": ") + (r.all_pass() ? "true" : "false") +
          ",\n  \"invariants\": [\n";
@@ -103,6 +110,12 @@ std::string summary_text(const RunReport& r) {
   std::snprintf(line, sizeof line,
                 "  turbines               %10d starts, %.0f MMBtu, CO2 %.1f t, NOx %.3f t\n",
                 k.turbine_starts, k.fuel_mmbtu, k.co2_t, k.nox_t);
+  out += line;
+  std::snprintf(line, sizeof line,
+                "  permit year            %10d starts (%.1f allowed by now, %d beyond the pace); "
+                "at this run's pace %.0f starts and %.1f short tons of NOx a year\n",
+                k.starts_in_year, k.starts_allowed, k.starts_beyond_pace, k.starts_projected,
+                k.nox_projected_short_tons);
   out += line;
   std::snprintf(line, sizeof line, "  smoothing cost         %10.3f MWh\n", k.smoothing_mwh);
   out += line;

@@ -1,10 +1,12 @@
 #include "sim/scenario.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "sim/measurements.hpp"
 #include "site/load.hpp"
+#include "site/permit_pace.hpp"
 #include "site/toml_reader.hpp"
 
 namespace sim {
@@ -142,6 +144,12 @@ void read_run_sections(TomlReader& root, const site::Site* st, Scenario& s) {
                Range::closed(0, stops).because("the permit's shutdowns_per_unit_per_year"));
     t->number("nox_short_tons", u.nox_short_tons,
               Range::closed(0, nox).because("the permit's nox_cap_short_tons_per_12_months"));
+    if (!t->has("day_of_year") && st)
+      u.day_of_year =
+          std::min(site::kPermitYearDays - 1, std::floor(u.starts_per_unit * site::kPermitYearDays /
+                                                         st->permit.starts_per_unit_per_year));
+    t->number("day_of_year", u.day_of_year,
+              Range::right_open(0, site::kPermitYearDays).because("a permit year has 365 days"));
     t->finish();
   }
   if (auto t = root.table("invariants")) {

@@ -208,6 +208,8 @@ struct Permit {
   int starts_per_unit_per_year = 0;
   int shutdowns_per_unit_per_year = 0;
   double nox_cap_short_tons_per_12_months = 0;  // US permits count short tons (2,000 lb)
+  // The day the permit year begins (UTC midnight): the starts' pace counts from it.
+  int year_start_month = 1, year_start_day = 1;
   double nox_cap_kg() const { return nox_cap_short_tons_per_12_months * kKgPerShortTon; }
 };
 
@@ -345,6 +347,8 @@ struct ControllerSettings {
   double frozen_meter_s = 5;        // a reading unchanged this long while load moves is frozen
   double critical_lost_s = 1;       // critical measurements bad this long: fail-safe
   double adopt_wait_s = 10;         // at start-up, with the POI good, wait this long for every unit
+  // Connected, a day may draw this many days' start allowance ahead (permit_pace.hpp).
+  double start_pace_credit_days = 7;
 };
 
 struct Site {

@@ -45,6 +45,10 @@ struct PermitUsage {
   std::vector<int> stops;
   std::vector<double> run_hours;  // per unit, counted by the controller while online
   double nox_kg = 0;              // rolling 12 months
+  // Seconds of the permit year gone when the controller's clock reads 0: the shell
+  // sets it from the wall clock and the site's permit.year_start (never persisted;
+  // a standby taking over keeps its own).
+  double year_elapsed_s = 0;
 };
 
 // NOx of every unit at full fuel, kg per hour: the most the site can emit.
@@ -64,6 +68,12 @@ struct ControllerStatus {
   double nox_kg = 0;           // permit usage, rolling, including this run
   int ufls_stages = 0;         // stages that have acted
   bool start_blocked_by_permit = false;
+  // The start pace (site/permit_pace.hpp): the day of the permit year, the starts
+  // of every unit this year, and those the pace allows by today.
+  double permit_year_day = 0;
+  int starts_used = 0;
+  double starts_allowed = 0;
+  bool start_held_by_pace = false;  // connected, a start was wanted beyond the pace
 };
 
 class Controller {

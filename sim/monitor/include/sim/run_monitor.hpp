@@ -41,6 +41,7 @@ class RunMonitor {
 
  private:
   void observe_units(const Plant& plant);
+  void judge_start_pace(const Plant& plant);
   void observe_pods(const Plant& plant);
   void observe_poi(const PlantState& s, double dt);
   void add_poi_invariants(const Plant& plant, RunReport& r) const;
@@ -74,6 +75,9 @@ class RunMonitor {
   std::vector<double> started_at_s_, stopped_at_s_;
   std::vector<std::string> short_cycles_;
   int max_running_ = 0;
+  // The start pace (site/permit_pace.hpp): starts made while connected beyond it.
+  int connected_starts_ = 0, starts_beyond_pace_ = 0;
+  std::string first_beyond_pace_;
   // Pods.
   std::vector<std::string> below_floor_;
   long long step_count_ = 0;

@@ -24,6 +24,13 @@ struct Kpis {
   // (< 0: the load did not swing enough to judge), and the load's rms in the band.
   double poi_band_ratio = -1, load_band_rms_mw = 0;
   int turbine_starts = 0;
+  // The permit year: every unit's starts including those before the run, the
+  // pace's allowance by the run's last day, starts made connected beyond it, and
+  // the year's starts and rolling NOx carried to its end at this run's pace.
+  int starts_in_year = 0;
+  double starts_allowed = 0;
+  int starts_beyond_pace = 0;
+  double starts_projected = 0, nox_projected_short_tons = 0;
   double fuel_mmbtu = 0, co2_t = 0, nox_t = 0;
   double smoothing_mwh = 0;  // battery losses plus pod floor burn
   double unserved_mwh = 0;

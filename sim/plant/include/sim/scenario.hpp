@@ -73,6 +73,9 @@ struct PermitUsageAtStart {
   int starts_per_unit = 0;
   int stops_per_unit = 0;
   double nox_short_tons = 0;
+  // Days of the permit year gone when the scenario starts (at its midnight). When
+  // absent, the day at which the starts used are the year's straight line.
+  double day_of_year = 0;
 };
 
 // Pass/fail thresholds a run is judged by (docs/scenarios.md).
