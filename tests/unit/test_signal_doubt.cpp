@@ -57,6 +57,11 @@ TEST_CASE("one training pod's phase stuck does not steer the battery against the
   require_invariants("pod-phase-stuck.toml", r);
   CHECK(r.kpis.poi_band_ratio >= 0);  // the load swung: the band was judged
   CHECK(r.kpis.poi_band_ratio < 0.2);
+  // Which gateway lies is said, once each, though a stuck phase meets the true one
+  // once a period.
+  CHECK(log_count(r, "pod 0: its iteration phase", "outvoted") == 1);
+  CHECK(log_count(r, "pod 50: its iteration phase", "outvoted") == 1);
+  CHECK(log_count(r, "outvoted") == 2);
 }
 
 TEST_CASE("one silent training gateway does not step the POI", "[scenario-run][signals]") {

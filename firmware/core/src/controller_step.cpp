@@ -65,6 +65,10 @@ void Controller::step(const hal::ProcessImage& image, const OperatorInputs& op, 
 
   c.estimate(image);
   c.swing.observe(image, now_s);
+  SwingForecast::Outvote outvote;
+  while (c.swing.take_new_outvote(outvote))
+    c.note("pod %.0f: its iteration phase is %.3f s from its job's: outvoted", outvote.pod,
+           outvote.off_s);
   c.shed_at_scan_start_mw = c.shed.target_mw();
   c.supervise(op);
   // Not adopted: the plant is not known, so nothing is commanded (no starts, no

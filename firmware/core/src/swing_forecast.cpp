@@ -15,6 +15,7 @@ constexpr double kEdgeGuardS = 0.03;
 // answering pods report it within this (a Modbus read's age), so one stuck or
 // lying gateway cannot steer the battery.
 constexpr double kPhaseAgreeS = 0.02;
+constexpr double kOutvoteClearS = 30;  // an outvoted pod agrees this long before it is cleared
 
 // The distance between two phases on the circle of one period.
 double phase_distance(double a, double b, double period_s) {
@@ -68,11 +69,14 @@ void SwingForecast::observe(const hal::ProcessImage& image, double now_s) {
       power_ok &= in.power_mw.good();
       power += in.power_mw.value;
       if (voters < kPhaseVoters && in.iteration_phase_s.good() &&
-          in.iteration_phase_s.value < g.period_s)
+          in.iteration_phase_s.value < g.period_s) {
+        voter_pods_[static_cast<size_t>(voters)] = p;
         votes_[static_cast<size_t>(voters++)] = in.iteration_phase_s.value;
+      }
     }
     const double phase_s = agreed_phase(voters, g.period_s);
     g.known = phase_s >= 0;
+    note_outvoted(g, voters, phase_s, now_s);
     if (g.known) g.origin_s = now_s - phase_s;
     if (!g.known) continue;
     // Learn the level of the phase this scan is in, away from the edges' ramps,
@@ -111,6 +115,41 @@ double SwingForecast::agreed_phase(int voters, double period_s) const {
     }
   }
   return best >= 0 && 2 * best_count > voters ? votes_[static_cast<size_t>(best)] : -1.0;
+}
+
+// The first voter farther than kPhaseAgreeS from the agreed phase, once per spell
+// of disagreement (one ends after kOutvoteClearS of agreement): the operator
+// learns which gateway reports a phase its job does not have.
+void SwingForecast::note_outvoted(Group& g, int voters, double phase_s, double now_s) {
+  int outvoted = -1;
+  double off_s = 0;
+  for (int i = 0; i < voters && phase_s >= 0 && outvoted < 0; ++i) {
+    const double d = phase_distance(votes_[static_cast<size_t>(i)], phase_s, g.period_s);
+    if (d > kPhaseAgreeS) {
+      outvoted = voter_pods_[static_cast<size_t>(i)];
+      off_s = d;
+    }
+  }
+  if (outvoted >= 0) {
+    if (outvoted != g.outvoted_pod) {
+      g.outvote_unsaid = true;
+      g.outvote_off_s = off_s;
+    }
+    g.outvoted_pod = outvoted;
+    g.outvoted_at_s = now_s;
+  } else if (now_s - g.outvoted_at_s > kOutvoteClearS) {
+    g.outvoted_pod = -1;  // a stuck phase meets the true one once a period: not agreement
+  }
+}
+
+bool SwingForecast::take_new_outvote(Outvote& out) {
+  for (Group& g : groups_)
+    if (g.outvote_unsaid) {
+      g.outvote_unsaid = false;
+      out = Outvote{g.outvoted_pod, g.outvote_off_s};
+      return true;
+    }
+  return false;
 }
 
 double SwingForecast::mean_mw(double t_s, double width_s) const {
