@@ -96,6 +96,8 @@ struct Controller::Impl {
   void plant_battery(hal::Commands& out);
   void hold_limits(hal::Commands& out);
   void hold_mean_import();
+  void hold_import_ramp();
+  void recharge_target(double& desired_mw, double limit_mw, double p_max_mw);
   double lead_battery_lag(double wanted, double lowest_mw, double highest_mw);
   void baseline_dispatch(hal::Commands& out);
   void baseline_battery(hal::Commands& out);
@@ -117,6 +119,7 @@ struct Controller::Impl {
   double battery_discharge_headroom_mw() const;
   bool battery_above_reserve() const;
   bool battery_swing_only() const;
+  bool battery_may_discharge() const;
   double mean_import_ceiling_mw() const;
   bool bus_dead() const;
   double island_sustainable_mw(double unit_share_pu, double pickup_s);
@@ -191,11 +194,14 @@ struct Controller::Impl {
   std::array<double, 31> mean_history{};
   int mean_history_count = 0;
   double mean_history_last_s = -1e18;
-  double import_target_mw = 0;  // smoothing: the ramp-limited import
-  double units_need_mw = 0;     // connected: what the units must carry beyond the contract
-  double raw_mean_mw = 0;       // its one-minute mean
-  double battery_model_mw = 0;  // the battery's output as its response lag makes it
-  double import_peak_mw = 0;    // recent peak of the import
+  double import_target_mw = 0;   // smoothing: the ramp-limited import
+  double units_need_mw = 0;      // connected: what the units must carry beyond the contract
+  double raw_mean_mw = 0;        // its one-minute mean
+  double raw_peak_mw = 0;        // its recent peak
+  double raw_fast_mean_mw = 0;   // its 10 s mean
+  bool recharging_only = false;  // last scan: connected, the battery only recharging
+  double battery_model_mw = 0;   // the battery's output as its response lag makes it
+  double import_peak_mw = 0;     // recent peak of the import
   bool permit_block_noted = false;
   bool pace_block_noted = false;
   int forced_starts = 0;  // made islanded since this controller began: not paced

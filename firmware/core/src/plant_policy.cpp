@@ -34,6 +34,13 @@ constexpr double kIslandRechargeBandPu = 0.03;  // islanded: recharged below its
 // the battery's losses, and shedding every peak would hold back far more GPU work
 // than the mean's excess. Below this band it only recharges.
 constexpr double kSwingBandPu = 0.02;  // of state of charge, under the reserve
+// Under its swing band, the battery recharges at up to this share of its rating: the
+// rest of it stays for the lead on its lag (lead_battery_lag).
+constexpr double kRechargeRoomPu = 0.9;
+// The utility judges the ramp on 10 s means: what a recharging battery cannot absorb
+// is held back on that mean, within a few seconds.
+constexpr double kFastMeanS = 10;
+constexpr double kRampShedS = 5;
 // The battery lag's model is drawn towards the measured output by this share a
 // scan: it follows a drift, and a stale or noisy reading does not drive the lead.
 constexpr double kModelPullPu = 0.2;
@@ -144,6 +151,13 @@ bool Controller::Impl::battery_swing_only() const {
   const double reserve_soc = site.battery.soc_min_pu + cfg.battery_reserve_pu;
   return est.connected && site.has_battery && est.battery_ok && !battery_above_reserve() &&
          est.soc_pu > reserve_soc - kSwingBandPu;
+}
+
+// Connected, the battery discharges only above its reserve or within the swing
+// band under it; under that band it only recharges.
+bool Controller::Impl::battery_may_discharge() const {
+  return site.has_battery && est.battery_ok && (battery_above_reserve() || battery_swing_only()) &&
+         est.soc_pu > site.battery.soc_min_pu + 0.01;
 }
 
 int Controller::Impl::pick_unit_to_start() const {
@@ -389,8 +403,12 @@ void Controller::Impl::plant_dispatch(hal::Commands& out) {
   }
   // Units carry the sustained need, and whatever the import's ramp limit holds back
   // (after a reconnection, the transfer to the grid goes at the utility's pace).
+  // A battery that may only recharge takes its charge from them too while they
+  // hand back: that charge is the room that keeps a load step off the import.
   units_need_mw = std::max(0.0, need_mw + recharge_mw);
-  share_setpoints(std::max(need_mw + recharge_mw, load_mean_mw - import_target_mw), out);
+  const double handing_back_mw =
+      load_mean_mw - import_target_mw + (recharging_only ? recharge_mw : 0.0);
+  share_setpoints(std::max(need_mw + recharge_mw, handing_back_mw), out);
 }
 
 // Connected, a start is the load's choice, not the grid's: within the permit's
@@ -604,6 +622,8 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
   const double raw_mw =
       import_stale ? est.load_mw - est.turbine_mw : est.import_mw + est.battery_mw;
   raw_mean_mw += (raw_mw - raw_mean_mw) * dt / kMeanTimeConstantS;
+  raw_peak_mw = std::max(raw_mw, raw_peak_mw - kPeakForgetPuPerS * site_full_mw * dt);
+  raw_fast_mean_mw += (raw_mw - raw_fast_mean_mw) * std::min(1.0, dt / kFastMeanS);
   // In the minute after a reconnection the ramp is halved: with the close's step,
   // the import's first minute moves as much as any other.
   const double ramp_pu = now - reconnected_at_s < 60 ? 0.5 * kRampUsePu : kRampUsePu;
@@ -622,8 +642,11 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
     // their need, after a reconnection, goes back to it at the utility's ramp),
     // never exported beyond what the contract allows.
     const double units_mw = std::min(units_need_mw, std::max(0.0, est.turbine_mw));
-    const double desired =
+    double desired =
         std::min(est.load_mw - units_mw, limit) - kSocBiasPu * (est.soc_pu - soc_target) * p_max;
+    const bool recharge_only = est.battery_ok && !battery_may_discharge();
+    if (recharge_only) recharge_target(desired, limit, p_max);
+    recharging_only = recharge_only;
     import_target_mw += std::clamp(desired - import_target_mw, -ramp_mw, ramp_mw);
     import_target_mw = std::clamp(import_target_mw, -site.grid.export_limit_mw, limit);
     // The battery's output at the next scan: the import without the battery and
@@ -641,6 +664,7 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
     cmd = base_mw + swing_next_mw - import_target_mw;
     island_units_share_mw = island_recharge_mw = 0;
   } else {
+    recharging_only = false;
     // Islanded: bridge what the units cannot carry, and answer frequency like a governor.
     // Resynchronising, the breaker may close at any scan and the battery then holds
     // its last setpoint: no contingency boost in it, or it is exported.
@@ -670,7 +694,7 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
   // answers the swing within its band (hold_limits holds the mean under the
   // contract), and under the band only recharges.
   double lowest = -p_max, highest = p_max;
-  if (est.connected && !battery_above_reserve() && !battery_swing_only()) highest = 0;
+  if (est.connected && !battery_may_discharge()) highest = 0;
   // State of charge limits: never ask for what the cells cannot give.
   if (est.soc_pu <= site.battery.soc_min_pu + 0.01) highest = 0;
   if (est.soc_pu >= site.battery.soc_max_pu - 0.01) lowest = 0;
@@ -683,6 +707,19 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
     battery_model_mw = est.battery_mw;
   out.battery_setpoint_mw = std::round(cmd * 100) / 100;
   status.battery_target_mw = out.battery_setpoint_mw;
+}
+
+// Connected with a battery that may only recharge: the import cannot be held
+// under the load, so on a reconnection, or as the battery crosses under its swing
+// band, the target starts from the load (that step is the battery's; it cannot
+// give more). It then recharges with the whole unused contract, at the utility's
+// ramp and within the battery's rating: the charge it takes is the room in which
+// a checkpoint's end, the swing and GPU load restored (restore) change the load
+// while the import stays on its ramp (hold_import_ramp holds what does not fit).
+void Controller::Impl::recharge_target(double& desired_mw, double limit_mw, double p_max_mw) {
+  if (!recharging_only)
+    import_target_mw = std::max(import_target_mw, std::min(raw_fast_mean_mw, limit_mw));
+  desired_mw = std::min(limit_mw, raw_mean_mw + kRechargeRoomPu * p_max_mw);
 }
 
 // The battery answers a setpoint with a first-order lag (its response time
@@ -710,6 +747,20 @@ void Controller::Impl::hold_mean_import() {
   shed_at_least(shed.target_mw() + excess_mw / site_per_it * dt / kMeanShedS, "battery reserve");
 }
 
+// A battery that may only recharge holds the import on its ramp only while its
+// charge covers what the load adds; what the load adds beyond that (a checkpoint's
+// end, jobs coming back after an island) would step the import past the utility's
+// ramp limit, so it comes off the GPUs, integrated over kRampShedS, and comes back
+// as the import's target ramps up (restore).
+void Controller::Impl::hold_import_ramp() {
+  if (!site.has_battery || !est.battery_ok || battery_may_discharge()) return;
+  if (site.grid.import_ramp_limit_mw_per_min <= 0) return;
+  const double excess_mw = raw_fast_mean_mw - import_target_mw;
+  if (excess_mw <= 0) return;
+  const double site_per_it = 1 + overhead_pu + site.facility.cooling_pu;
+  shed_at_least(shed.target_mw() + excess_mw / site_per_it * dt / kRampShedS, "import ramp");
+}
+
 // The mean import a battery under its reserve holds the site to. It recharges from
 // what the load leaves of the contract: holding back GPU work to recharge it would
 // pay now for a contingency that may not come.
@@ -722,14 +773,16 @@ void Controller::Impl::hold_limits(hal::Commands& out) {
   // Connected, the battery holds the contract only above its reserve: the reserve
   // is for contingencies and islanding (islanded, the energy plan uses it all).
   // Within the swing band under it, the battery answers the swing's peaks.
-  const double battery_left = battery_above_reserve() || battery_swing_only()
-                                  ? site.battery.power_mw - est.battery_mw
-                                  : 0.0;
+  // Under the band it only recharges, and what it takes is given up before GPU load.
+  const double battery_left = !site.has_battery || !est.battery_ok ? 0.0
+                              : battery_may_discharge() ? site.battery.power_mw - est.battery_mw
+                                                        : std::max(0.0, -est.battery_mw);
   if (est.connected) {
     const double over_mw = est.import_mw - import_limit_mw + 0.5 * cfg.import_margin_mw;
     if (over_mw > battery_left)
       shed_at_least(shed.target_mw() + (over_mw - battery_left) / (1 + overhead_pu), "contract");
     hold_mean_import();
+    hold_import_ramp();
   } else if (est.poi_ok) {
     // The energy plan: what the island can carry until the grid is expected back.
     // Charging is the controller's own choice: it never counts against the supply.

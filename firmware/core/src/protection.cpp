@@ -143,6 +143,12 @@ void Controller::Impl::restore() {
     } else if (battery_swing_only()) {
       // The battery answers the swing: what counts is the mean, under its ceiling.
       margin_mw = mean_import_ceiling_mw() - raw_mean_mw + ramp_mw;
+    } else if (site.has_battery && est.battery_ok) {
+      // The battery only recharges: what GPU load comes back is taken from its
+      // charge, which the import's target ramps up to the contract (recharge_target);
+      // faster, it would step the import past the utility's ramp.
+      margin_mw = std::min(import_limit_mw - cfg.import_margin_mw, import_target_mw) - raw_peak_mw +
+                  ramp_mw;
     } else {
       margin_mw = (import_limit_mw - cfg.import_margin_mw) - import_peak_mw + ramp_mw;
     }
