@@ -2,6 +2,7 @@
 // against its closed forms, and the hard-case scenarios against what an operator
 // and the utility would ask of them.
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "../../firmware/core/src/island_plan.hpp"
 #include "scenario_file.hpp"
@@ -72,6 +73,19 @@ TEST_CASE(
   CHECK(log_count(r, "turbine", "refused start") == 0);  // no start onto the dead bus
   CHECK(log_count(r, "Lockout -> Cooling on Reset", "tripped by the bus") > 0);
   CHECK(log_count(r, "Resynchronising -> TurbineAssist", "breaker closed") == 1);
+  // Back on the grid, starts are for load beyond the contract: at most the units the
+  // whole site at compute power needs beyond it, with the battery's recharge (10 % of
+  // its power, docs/controller.md) on top, and one the trend brings forward. A peak
+  // from before the blackout, carried through it, once made seven for 10-20 MW of load.
+  sim::ScenarioLoad loaded = load_scenario("blackout-and-return.toml");
+  const site::Site& site = *loaded.site;
+  const double full_mw =
+      site.it_compute_mw() * (1 + site.facility.conversion_loss_pu + site.facility.cooling_pu);
+  const double beyond_mw = full_mw -
+                           (site.grid.import_contract_mw - site.controller.import_margin_mw) +
+                           0.1 * site.battery.power_mw;
+  const int most = static_cast<int>(std::ceil(beyond_mw / site.turbine_groups[0].rating_mw)) + 1;
+  CHECK(log_count(r, "Starting on StartCmd", "load above the contract") <= most);
 }
 
 TEST_CASE("hard case: NOx for one unit's start, run and stop starts one unit, not ten",

@@ -120,6 +120,7 @@ struct Controller::Impl {
   bool battery_above_reserve() const;
   bool battery_swing_only() const;
   bool battery_may_discharge() const;
+  double recent_peak(double peak_mw, double value_mw) const;
   double mean_import_ceiling_mw() const;
   bool bus_dead() const;
   double island_sustainable_mw(double unit_share_pu, double pickup_s);

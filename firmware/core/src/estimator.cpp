@@ -15,10 +15,13 @@ namespace {
 bool on(const hal::Signal& s) {
   return s.good() && s.value > 0.5;
 }
-constexpr double kPeakForgetPuPerS = 0.0002;  // of the site's full power per second
-constexpr double kIslandDriftHz = 0.05;       // a bus this far from the grid is not on it
-constexpr double kClosedDoubtS = 2;           // an island's signs this long against "closed"
-constexpr double kClosedTrustAgainS = 5;      // the bus on the grid's frequency this long
+// A recent peak fades at this share of the site's full power per second: slowly
+// enough that a checkpoint's idle minute does not let the units unload before
+// the job's compute phase returns in one step.
+constexpr double kPeakForgetPuPerS = 0.0002;
+constexpr double kIslandDriftHz = 0.05;   // a bus this far from the grid is not on it
+constexpr double kClosedDoubtS = 2;       // an island's signs this long against "closed"
+constexpr double kClosedTrustAgainS = 5;  // the bus on the grid's frequency this long
 }  // namespace
 
 bool FreezeWatch::frozen(double reading, double reference, double now_s, double after_s,
@@ -57,7 +60,7 @@ void Controller::Impl::estimate(const hal::ProcessImage& img) {
   validate_breaker(img.poi);
   est.import_mw = est.connected ? (est.meter_suspect ? balance_mw() : img.poi.import_mw.value) : 0;
   est.import_ok = img.poi.import_mw.good() || est.connected;  // the balance stands in
-  import_peak_mw = std::max(est.import_mw, import_peak_mw - kPeakForgetPuPerS * site_full_mw * dt);
+  import_peak_mw = recent_peak(import_peak_mw, est.import_mw);
   if (est.poi_ok) {
     if (est.connected) islanded_since_s = -1;
     if (!est.connected && islanded_since_s < 0) islanded_since_s = now;
@@ -217,6 +220,15 @@ void Controller::Impl::validate_breaker_closed(const hal::PoiInputs& poi) {
              : "breaker status trusted: it reads closed and the bus is on the grid",
          est.bus_hz, est.grid_hz);
   if (breaker_closed_distrusted) est.connected = false;
+}
+
+// A recent peak: the new value, or the old peak fading. A dead bus forgets it: the
+// load went with the supply, and what comes back is the cold-load pickup (a peak
+// from before a blackout, fading for the whole outage, made starts for load that
+// had gone).
+double Controller::Impl::recent_peak(double peak_mw, double value_mw) const {
+  if (bus_dead()) return value_mw;
+  return std::max(value_mw, peak_mw - kPeakForgetPuPerS * site_full_mw * dt);
 }
 
 }  // namespace fw

@@ -19,12 +19,8 @@ constexpr double kSetpointDeadbandMw = 0.2;  // fewer writes: devices keep the l
 constexpr double kStopHysteresisOfNeedPu = 0.05;  // of the turbines' need
 constexpr double kIslandMinSocPu = 0.02;
 constexpr double kBoostReleaseS = 60;  // a contingency's battery boost fades over this
-constexpr double kRechargePu = 0.1;  // of battery power: the units' extra output to recharge it //
-                                     // islanded: the battery runs to near empty
-// A recent peak fades at this share of the site's full power per second: slowly
-// enough that a checkpoint's idle minute does not let the units unload before
-// the job's compute phase returns in one step.
-constexpr double kPeakForgetPuPerS = 0.0002;
+constexpr double kRechargePu = 0.1;   // of battery power: the units' extra output to recharge it //
+                                      // islanded: the battery runs to near empty
 constexpr double kNoxStopLeadS = 60;  // a unit is stopped this long before the NOx cap
 constexpr double kAtOnceS = 1e9;      // island plan: an online unit's whole rating counts now
 constexpr double kIslandRechargeBandPu = 0.03;  // islanded: recharged below its floor plus this
@@ -323,6 +319,11 @@ void Controller::Impl::plant_dispatch(hal::Commands& out) {
       load_slope_mw_per_s = (load_mean_mw - oldest) / (kTrendSampleS * static_cast<double>(n - 1));
     }
   }
+  // The units carry the load's recent peak beyond the contract: the battery then
+  // answers only the fast part of each swing (it is held where a jump to the peak
+  // cannot breach the contract, see plant_battery), and its charge stays even. Were
+  // the units to carry only the mean, the battery would carry every peak and drain.
+  load_peak_mw = recent_peak(load_peak_mw, est.load_mw);
   if (!automatic()) return;
   if (!est.connected) {
     island_dispatch(out, cfg.island_reserve_pu);
@@ -333,11 +334,6 @@ void Controller::Impl::plant_dispatch(hal::Commands& out) {
   // start to give it back), and where the trend takes it within a start.
   const double held_back_mw = shed.target_mw() * (1 + overhead_pu + site.facility.cooling_pu);
   profile.record(year_clock_s(), dt, load_mean_mw + held_back_mw - limit);
-  // The units carry the load's recent peak beyond the contract: the battery then
-  // answers only the fast part of each swing (it is held where a jump to the peak
-  // cannot breach the contract, see plant_battery), and its charge stays even. Were
-  // the units to carry only the mean, the battery would carry every peak and drain.
-  load_peak_mw = std::max(est.load_mw, load_peak_mw - kPeakForgetPuPerS * site_full_mw * dt);
   // Running units also make room for the battery to recharge when it is below mid
   // charge; below its reserve, recharging is reason enough to start one.
   const double mid_soc = 0.5 * (site.battery.soc_min_pu + site.battery.soc_max_pu);
@@ -622,7 +618,7 @@ void Controller::Impl::plant_battery(hal::Commands& out) {
   const double raw_mw =
       import_stale ? est.load_mw - est.turbine_mw : est.import_mw + est.battery_mw;
   raw_mean_mw += (raw_mw - raw_mean_mw) * dt / kMeanTimeConstantS;
-  raw_peak_mw = std::max(raw_mw, raw_peak_mw - kPeakForgetPuPerS * site_full_mw * dt);
+  raw_peak_mw = recent_peak(raw_peak_mw, raw_mw);
   raw_fast_mean_mw += (raw_mw - raw_fast_mean_mw) * std::min(1.0, dt / kFastMeanS);
   // In the minute after a reconnection the ramp is halved: with the close's step,
   // the import's first minute moves as much as any other.
@@ -753,8 +749,7 @@ void Controller::Impl::hold_mean_import() {
 // ramp limit, so it comes off the GPUs, integrated over kRampShedS, and comes back
 // as the import's target ramps up (restore).
 void Controller::Impl::hold_import_ramp() {
-  if (!site.has_battery || !est.battery_ok || battery_may_discharge()) return;
-  if (site.grid.import_ramp_limit_mw_per_min <= 0) return;
+  if (!recharging_only) return;  // set by plant_battery this scan
   const double excess_mw = raw_fast_mean_mw - import_target_mw;
   if (excess_mw <= 0) return;
   const double site_per_it = 1 + overhead_pu + site.facility.cooling_pu;
