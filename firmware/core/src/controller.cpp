@@ -175,7 +175,7 @@ void Controller::Impl::adopt(const hal::ProcessImage& img, hal::Commands& out) {
   for (int p = 0; p < shed.size(); ++p)
     out.pods[static_cast<size_t>(p)].cap_mw = shed.cap_mw(p);
   out.battery_setpoint_mw = est.battery_ok ? est.battery_mw : 0.0;
-  import_target_mw = raw_mean_mw = est.import_mw + est.battery_mw;
+  import_target_mw = raw_mean_mw = raw_fast_mean_mw = raw_peak_mw = est.import_mw + est.battery_mw;
   load_mean_mw = load_peak_mw = est.load_mw;
   was_connected = est.connected;
   supervisor.process(
