@@ -81,8 +81,10 @@ const AlarmInfo kCatalogue[kAlarmCount] = {
      "bring the bus within 0.1 Hz of the grid or close the breaker by hand in manual; an "
      "Auto request re-arms the controller's resynchronisation"},
     {"signal_distrusted", P::kMedium, 0, 30,
-     "the controller distrusts the POI breaker status or the facility meter: the evidence "
-     "(power flow, the pods' power) contradicts it; the event log says which and why",
+     "the controller distrusts a signal: the POI breaker status, the grid-available signal, "
+     "a frequency reading, the facility meter, the battery's power or state of charge, or a "
+     "unit's power meter; the evidence (power flow, the other meters, the commands, the "
+     "pods' power) contradicts it; the event log says which and why",
      "check the signal's transmitter and wiring; the controller uses the evidence meanwhile"},
 };
 

@@ -13,6 +13,23 @@
 
 namespace fw {
 
+// A source's output as its commands make it, against its meter (source_signals.cpp),
+// with last scan's values: a reading that stood still while its expectation moved.
+struct SourceExpectation {
+  double expected_mw = 0, last_expected_mw = 0, last_reading_mw = 0;
+  bool valid = false;
+  void remember(double reading_mw) {
+    last_expected_mw = expected_mw;
+    last_reading_mw = reading_mw;
+  }
+};
+
+// The battery's state of charge as the energy its power moved counts it.
+struct SocWitness {
+  bool valid = false, blamed = false;
+  double count_pu = 0, last_reading_pu = 0, count_at_change_pu = 0;
+};
+
 struct UnitView {
   double rating_mw = 0, msl_mw = 0, ramp_mw_per_s = 0, droop_pu = 0.04;
   double start_to_msl_s = 0;  // start sequence plus loading to minimum stable load
@@ -21,6 +38,7 @@ struct UnitView {
   double fuel_mmbtu_per_h_full = 0, nox_kg_per_mmbtu = 0;  // at full load, in the low-NOx mode
   // This scan:
   bool comms_ok = false;
+  bool power_reading_ok = false;
   double power_mw = 0;       // electrical output
   double mechanical_mw = 0;  // shaft power
   hal::TurbineStatus status = hal::TurbineStatus::kOff;
@@ -28,6 +46,7 @@ struct UnitView {
   double reset_at_s = -1e18;  // last reset command
   double run_hours = 0;
   double prev_power_mw = 0;     // last scan's, for the loss when it trips
+  SourceExpectation expected;   // its output as its setpoint makes it
   double stopped_at_s = -1e18;  // last stop command
   double started_at_s = -1e18;  // last start command
   // Fuel (and NOx) is counted from here on a starting unit: after the purge of a
@@ -80,6 +99,17 @@ struct Controller::Impl {
   void estimate_poi(const hal::PoiInputs& poi);
   void estimate_sources(const hal::ProcessImage& img);
   void estimate_load(const hal::PoiInputs& poi);
+  void blame_balance_break(const hal::PoiInputs& poi);
+  void validate_frequency(const hal::PoiInputs& poi);
+  void validate_source_meters(const hal::ProcessImage& img);
+  int source_explaining(double residual_mw) const;
+  int only_silent_source() const;
+  void advance_expected_outputs(const hal::ProcessImage& img);
+  void pull_expected_outputs();
+  void validate_soc(const hal::BatteryInputs& b);
+  void advance_expected_unit(const hal::TurbineInputs& t, UnitView& v);
+  void stand_in_for_source(double residual_mw);
+  void validate_grid_available(const hal::PoiInputs& poi, bool supplied);
   void validate_import(const hal::PoiInputs& poi);
   void validate_breaker(const hal::PoiInputs& poi);
   void validate_breaker_closed(const hal::PoiInputs& poi);
@@ -229,7 +259,32 @@ struct Controller::Impl {
   // Signals in doubt (estimator.cpp).
   FreezeWatch import_freeze, facility_freeze;
   Doubt import_doubt, facility_doubt;
-  bool breaker_distrusted = false;         // reads open, power flows
+  // The meter blamed for the last break of the balance (import + our sources =
+  // facility), and the last scan's readings it is judged from.
+  enum class Blame { kNone, kImport, kFacility };
+  Blame balance_blame = Blame::kNone;
+  struct BalanceSample {
+    bool valid = false;
+    double residual_mw = 0, import_mw = 0, facility_mw = 0, sources_mw = 0, pods_mw = 0;
+  };
+  BalanceSample last_balance;
+  // The source meter the balance's break is blamed on (source_signals.cpp): a unit's
+  // number, the battery, or none; and what the battery was told last scan.
+  static constexpr int kNoSource = -2, kBatterySource = -1;
+  int source_blame = kNoSource;
+  Doubt source_doubt;
+  SourceExpectation battery_expected;
+  SocWitness soc_witness;
+  Doubt soc_doubt;
+  double battery_setpoint_sent_mw = 0;
+  bool battery_commanded = false;
+  bool breaker_distrusted = false;    // reads open, power flows
+  bool grid_lost_distrusted = false;  // reads the grid dead, it supplies the site
+  // The frequency reading that stepped away from the other while on the grid.
+  enum class FrequencyBlame { kNone, kBus, kGrid };
+  FrequencyBlame frequency_blame = FrequencyBlame::kNone;
+  Doubt frequency_doubt;
+  double last_bus_hz = 0, last_grid_hz = 0;
   bool breaker_closed_distrusted = false;  // reads closed, the site is an island
   double no_flow_since_s = -1, bus_drift_at_s = -1e18, closed_distrusted_since_s = 0;
 };

@@ -104,6 +104,9 @@ void Controller::step(const hal::ProcessImage& image, const OperatorInputs& op, 
   if (op.manual_shed_mw > c.shed.target_mw())
     c.shed.set_target_mw(std::min(op.manual_shed_mw, c.shed.sheddable_mw()));
   if (c.adopted) c.write_caps(out);  // never adopted: the caps are left as found
+  // What the battery was told, for its meter's doubt next scan (not the operator's).
+  c.battery_commanded = mode != Mode::kManual && !held;
+  c.battery_setpoint_sent_mw = out.battery_setpoint_mw;
   c.account_permit();
   c.evaluate_alarms(op);
   c.end_scan();
@@ -147,8 +150,9 @@ void Controller::Impl::evaluate_alarms(const OperatorInputs& op) {
   set(AlarmId::kEventJournalFailed, op.event_journal_failed);
   set(AlarmId::kSiteDark, bus_dead());
   set(AlarmId::kResyncFailed, resync_gave_up);
-  set(AlarmId::kSignalDistrusted,
-      facility_doubt.active || breaker_distrusted || breaker_closed_distrusted);
+  set(AlarmId::kSignalDistrusted, facility_doubt.active || breaker_distrusted ||
+                                      breaker_closed_distrusted || grid_lost_distrusted ||
+                                      frequency_doubt.active);
   alarms.update(now);
 }
 

@@ -1,9 +1,12 @@
 // The estimate: what the plant is doing, from readings that may lie. Every
 // critical signal is checked against evidence independent of it, and a signal the
 // evidence contradicts is distrusted (with hysteresis, said once), not obeyed:
+// - the two POI meters against each other: the one that stepped alone is blamed;
 // - the import meter against the power balance, and frozen against the pods' power;
 // - the facility meter frozen against the pods' power; the balance stands in for it;
-// - the breaker's "open" against the power flowing through it (meter and balance).
+// - the breaker's "open" and the grid's "dead" against the power flowing through it;
+// - the two frequency readings against each other and the grid's inertia.
+// Our sources' meters and the battery's charge: source_signals.cpp.
 #include <algorithm>
 #include <cmath>
 
@@ -22,6 +25,10 @@ constexpr double kPeakForgetPuPerS = 0.0002;
 constexpr double kIslandDriftHz = 0.05;   // a bus this far from the grid is not on it
 constexpr double kClosedDoubtS = 2;       // an island's signs this long against "closed"
 constexpr double kClosedTrustAgainS = 5;  // the bus on the grid's frequency this long
+constexpr double kAliveS = 1;             // a meter that moved this recently is not frozen
+// No interconnection's frequency moves faster: ENTSO-E's RoCoF withstand guidance
+// (31 January 2018) asks for at most 2.5 Hz/s, at the severe end (docs/scenarios.md).
+constexpr double kGridRocofMaxHzPerS = 2.5;
 }  // namespace
 
 bool FreezeWatch::frozen(double reading, double reference, double now_s, double after_s,
@@ -54,12 +61,17 @@ bool Doubt::update(bool evidence, double now_s) {
 void Controller::Impl::estimate(const hal::ProcessImage& img) {
   estimate_poi(img.poi);
   estimate_sources(img);
+  validate_source_meters(img);
+  if (img.has_battery) validate_soc(img.battery);
   shed.observe(img, dt);
+  blame_balance_break(img.poi);
   estimate_load(img.poi);
   validate_import(img.poi);
   validate_breaker(img.poi);
-  est.import_mw = est.connected ? (est.meter_suspect ? balance_mw() : img.poi.import_mw.value) : 0;
+  const bool import_doubted = est.meter_suspect || balance_blame == Blame::kImport;
+  est.import_mw = est.connected ? (import_doubted ? balance_mw() : img.poi.import_mw.value) : 0;
   est.import_ok = img.poi.import_mw.good() || est.connected;  // the balance stands in
+  validate_frequency(img.poi);
   import_peak_mw = recent_peak(import_peak_mw, est.import_mw);
   if (est.poi_ok) {
     if (est.connected) islanded_since_s = -1;
@@ -86,6 +98,7 @@ void Controller::Impl::estimate_sources(const hal::ProcessImage& img) {
     const hal::TurbineInputs& t = img.turbines[u];
     UnitView& v = units[u];
     v.comms_ok = t.power_mw.good() && t.status.good();
+    v.power_reading_ok = t.power_mw.good();
     if (t.power_mw.good()) v.power_mw = t.power_mw.value;
     // The shaft's power, for the headroom to rating and the fuel; the electrical
     // output stands in for it from a unit that does not report it.
@@ -111,26 +124,74 @@ double Controller::Impl::balance_mw() const {
   return est.load_mw - est.turbine_mw - est.battery_mw;
 }
 
-// Facility load: the POI's facility meter, unless it is lost or frozen (it does not
-// move while the pods' power does). Then the import meter with our sources gives
-// it, or, without a trusted import, the pods' power with the overheads.
+// Which meter broke the balance. At the scan where the import and our sources
+// stop adding up to the facility meter, the meter that stepped alone is blamed at
+// once: its step is not in the pods' power, and the other meter, alive (it moved
+// within the last second), did not follow. A real load step moves both meters, a
+// unit's trip moves the import and our sources together, and a meter read a scan
+// late breaks the balance without having stepped. The blame lasts as long as the
+// break; a meter is distrusted (said, alarmed) once blamed for 2 s (its Doubt).
+void Controller::Impl::blame_balance_break(const hal::PoiInputs& poi) {
+  BalanceSample now_sample;
+  now_sample.valid = est.connected && poi.import_mw.good() && poi.facility_load_mw.good();
+  if (!now_sample.valid) {
+    balance_blame = Blame::kNone;
+    last_balance = now_sample;
+    return;
+  }
+  now_sample.import_mw = poi.import_mw.value;
+  now_sample.facility_mw = poi.facility_load_mw.value;
+  now_sample.sources_mw = est.turbine_mw + est.battery_mw;
+  now_sample.pods_mw = pods_load_mw();
+  now_sample.residual_mw = now_sample.import_mw + now_sample.sources_mw - now_sample.facility_mw;
+  const double tol = cfg.meter_tolerance_mw;
+  const BalanceSample& before = last_balance;
+  if (std::fabs(now_sample.residual_mw) <= tol) {
+    balance_blame = Blame::kNone;
+  } else if (before.valid && std::fabs(before.residual_mw) <= tol) {
+    const double pods_step = now_sample.pods_mw - before.pods_mw;
+    const double import_step = now_sample.import_mw - before.import_mw;
+    const double supplied_step = import_step + now_sample.sources_mw - before.sources_mw;
+    const double facility_step = now_sample.facility_mw - before.facility_mw;
+    const bool facility_alive = now - facility_freeze.changed_at_s <= kAliveS;
+    const bool import_alive = now - import_freeze.changed_at_s <= kAliveS;
+    if (std::fabs(import_step) > tol && std::fabs(supplied_step - pods_step) > tol &&
+        std::fabs(facility_step - pods_step) <= tol && facility_alive)
+      balance_blame = Blame::kImport;
+    else if (std::fabs(facility_step) > tol && std::fabs(facility_step - pods_step) > tol &&
+             std::fabs(supplied_step - pods_step) <= tol && import_alive)
+      balance_blame = Blame::kFacility;
+  }
+  last_balance = now_sample;
+}
+
+// Facility load: the POI's facility meter, unless it is lost, frozen (it does not
+// move while the pods' power does) or blamed for the balance's break. Then the
+// import meter with our sources gives it, or, without a trusted import, the pods'
+// power with the overheads.
 void Controller::Impl::estimate_load(const hal::PoiInputs& poi) {
   const double pods_mw = pods_load_mw();
   const bool reading = poi.facility_load_mw.good();
   const bool frozen =
       reading && facility_freeze.frozen(poi.facility_load_mw.value, shed.it_power_mw(), now,
                                         cfg.frozen_meter_s, cfg.meter_tolerance_mw);
+  const bool blamed = balance_blame == Blame::kFacility;
   const bool was_suspect = facility_doubt.active;
-  if (reading) facility_doubt.update(frozen, now);
-  if (facility_doubt.active != was_suspect)
-    note(facility_doubt.active
-             ? "facility meter distrusted: frozen at %.1f MW while the pods moved (%.1f MW)"
-             : "facility meter trusted again: it moves with the pods",
-         poi.facility_load_mw.value, pods_mw);
+  if (reading) facility_doubt.update(frozen || blamed, now);
+  if (facility_doubt.active && !was_suspect)
+    note(blamed ? "facility meter distrusted: it stepped alone to %.1f MW (the import with "
+                  "our sources gives %.1f MW)"
+                : "facility meter distrusted: frozen at %.1f MW while the pods moved (%.1f MW)",
+         poi.facility_load_mw.value,
+         blamed ? last_balance.import_mw + last_balance.sources_mw : pods_mw);
+  if (!facility_doubt.active && was_suspect)
+    note("facility meter trusted again: it agrees with the import and moves with the pods");
   est.load_ok = true;
-  if (reading && !facility_doubt.active) {
+  const bool import_trusted =
+      poi.import_mw.good() && !est.meter_suspect && balance_blame != Blame::kImport;
+  if (reading && !facility_doubt.active && !blamed) {
     est.load_mw = poi.facility_load_mw.value;
-  } else if (est.connected && poi.import_mw.good() && !est.meter_suspect) {
+  } else if (est.connected && import_trusted) {
     est.load_mw = poi.import_mw.value + est.turbine_mw + est.battery_mw;
   } else {
     est.load_mw = pods_mw;  // a conservative estimate from the pods' last readings
@@ -147,6 +208,7 @@ void Controller::Impl::validate_import(const hal::PoiInputs& poi) {
       est.connected && import_freeze.frozen(poi.import_mw.value, shed.it_power_mw(), now,
                                             cfg.frozen_meter_s, cfg.meter_tolerance_mw);
   const bool mismatch = est.connected && !facility_doubt.active &&
+                        balance_blame != Blame::kFacility &&
                         std::fabs(poi.import_mw.value - balance) > cfg.meter_tolerance_mw;
   const bool was_suspect = est.meter_suspect;
   est.meter_suspect = import_doubt.update(frozen || mismatch, now);
@@ -164,29 +226,52 @@ void Controller::Impl::validate_import(const hal::PoiInputs& poi) {
 void Controller::Impl::validate_breaker(const hal::PoiInputs& poi) {
   if (est.poi_ok && on(poi.grid_available) && on(poi.breaker_closed)) {
     breaker_distrusted = false;
+    grid_lost_distrusted = false;
     validate_breaker_closed(poi);
     return;
   }
   breaker_closed_distrusted = false;
-  if (!est.poi_ok || !on(poi.grid_available)) {
-    breaker_distrusted = false;
+  if (!est.poi_ok) {
+    breaker_distrusted = grid_lost_distrusted = false;
     return;
   }
   const double tolerance = cfg.meter_tolerance_mw;
   const bool meter = poi.import_mw.good() && !est.meter_suspect;
-  const bool flowing = meter && std::fabs(poi.import_mw.value) > tolerance &&
-                       std::fabs(poi.import_mw.value - balance_mw()) <= 2 * tolerance;
+  const double import_mw = meter ? poi.import_mw.value : 0;
+  const bool agrees = std::fabs(import_mw - balance_mw()) <= 2 * tolerance;
+  const bool flowing = meter && std::fabs(import_mw) > tolerance && agrees;
   const bool drifting =
       est.bus_hz_ok && est.grid_hz > 0 && std::fabs(est.bus_hz - est.grid_hz) > kIslandDriftHz;
+  validate_grid_available(poi, meter && import_mw > tolerance && agrees);
+  if (!on(poi.grid_available) && !grid_lost_distrusted) {
+    breaker_distrusted = false;
+    return;
+  }
   const bool was = breaker_distrusted;
-  if (flowing) breaker_distrusted = true;
+  if (on(poi.breaker_closed)) breaker_distrusted = false;
+  if (!on(poi.breaker_closed) && flowing) breaker_distrusted = true;
   if (!flowing && drifting) breaker_distrusted = false;
   if (breaker_distrusted != was)
     note(breaker_distrusted
              ? "breaker status distrusted: reads open while %.1f MW flows (balance %.1f MW)"
              : "breaker status trusted: no flow, the bus drifts from the grid",
          poi.import_mw.value, balance_mw());
-  if (breaker_distrusted) est.connected = true;
+  if (breaker_distrusted || (grid_lost_distrusted && on(poi.breaker_closed))) est.connected = true;
+}
+
+// "The grid is dead" against the power it delivers: a dead utility cannot supply
+// the site, so an import the balance confirms says the signal lies. It is trusted
+// again when the import stops.
+void Controller::Impl::validate_grid_available(const hal::PoiInputs& poi, bool supplied) {
+  const bool was = grid_lost_distrusted;
+  grid_lost_distrusted = !on(poi.grid_available) && supplied;
+  if (grid_lost_distrusted != was)
+    note(grid_lost_distrusted
+             ? "grid-available signal distrusted: reads the grid dead while it supplies "
+               "%.1f MW (balance %.1f MW)"
+             : "grid-available signal trusted: the import stopped",
+         poi.import_mw.value, balance_mw());
+  if (grid_lost_distrusted) est.grid_live = poi.grid_frequency_hz.good();
 }
 
 // The breaker's "closed" against an island's signs: no flow through it, and the bus's
@@ -220,6 +305,42 @@ void Controller::Impl::validate_breaker_closed(const hal::PoiInputs& poi) {
              : "breaker status trusted: it reads closed and the bus is on the grid",
          est.bus_hz, est.grid_hz);
   if (breaker_closed_distrusted) est.connected = false;
+}
+
+// The two frequency readings against each other and the interconnection's inertia.
+// On the grid, with power flowing through the POI, the bus and the grid are one
+// node: the reading that left the other faster than an interconnection's frequency
+// can move stepped alone, and is blamed; the other stands in for it while they
+// disagree. Neither the under-frequency stages nor the battery's droop act on one
+// witness. Distrusted (said, alarmed) once blamed for 2 s.
+void Controller::Impl::validate_frequency(const hal::PoiInputs& poi) {
+  const bool grid_hz_ok = poi.grid_frequency_hz.good() && est.grid_hz > 0;
+  const bool flowing = std::fabs(est.import_mw) > cfg.meter_tolerance_mw;
+  const bool on_grid = est.connected && flowing && est.bus_hz_ok && grid_hz_ok;
+  const double bus_hz = est.bus_hz, grid_hz = est.grid_hz;
+  const bool apart = std::fabs(bus_hz - grid_hz) > kIslandDriftHz;
+  if (!on_grid || !apart) {
+    frequency_blame = FrequencyBlame::kNone;
+  } else if (frequency_blame == FrequencyBlame::kNone) {
+    const double most = kGridRocofMaxHzPerS * dt;
+    const bool bus_jumped = std::fabs(bus_hz - last_bus_hz) > most;
+    const bool grid_jumped = std::fabs(grid_hz - last_grid_hz) > most;
+    if (bus_jumped && !grid_jumped) frequency_blame = FrequencyBlame::kBus;
+    if (grid_jumped && !bus_jumped) frequency_blame = FrequencyBlame::kGrid;
+  }
+  last_bus_hz = bus_hz;
+  last_grid_hz = grid_hz;
+  const bool was = frequency_doubt.active;
+  frequency_doubt.update(frequency_blame != FrequencyBlame::kNone, now);
+  if (frequency_doubt.active && !was)
+    note(frequency_blame == FrequencyBlame::kBus
+             ? "bus frequency distrusted: it jumped to %.2f Hz on the grid at %.2f Hz"
+             : "grid frequency distrusted: it jumped to %.2f Hz on the bus at %.2f Hz",
+         frequency_blame == FrequencyBlame::kBus ? bus_hz : grid_hz,
+         frequency_blame == FrequencyBlame::kBus ? grid_hz : bus_hz);
+  if (!frequency_doubt.active && was) note("the bus and grid frequencies agree again");
+  if (frequency_blame == FrequencyBlame::kBus) est.bus_hz = grid_hz;
+  if (frequency_blame == FrequencyBlame::kGrid) est.grid_hz = bus_hz;
 }
 
 // A recent peak: the new value, or the old peak fading. A dead bus forgets it: the

@@ -150,7 +150,11 @@ void Controller::Impl::restore() {
       margin_mw = std::min(import_limit_mw - cfg.import_margin_mw, import_target_mw) - raw_peak_mw +
                   ramp_mw;
     } else {
-      margin_mw = (import_limit_mw - cfg.import_margin_mw) - import_peak_mw + ramp_mw;
+      // No battery to command: the grid's share of the load's recent peak is what
+      // our sources do not carry now (as units take load over, the import's own
+      // peak would hold the GPUs back for as long as it takes to fade).
+      const double grid_peak_mw = load_peak_mw - est.turbine_mw - est.battery_mw;
+      margin_mw = (import_limit_mw - cfg.import_margin_mw) - grid_peak_mw + ramp_mw;
     }
   } else {
     // Islanded: the energy plan with the units less their reserve, each online one
