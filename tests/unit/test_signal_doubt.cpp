@@ -3,7 +3,14 @@
 // what the controller said about it.
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
+#include "closed_loop.hpp"
+#include "fw/event_log.hpp"
 #include "scenario_file.hpp"
+#include "site/load.hpp"
+#include "test_sites.hpp"
 
 using test::log_count;
 using test::require_invariants;
@@ -79,4 +86,63 @@ TEST_CASE("a frozen import meter does not drive the battery by its own output",
   require_invariants("import-meter-freeze-with-units.toml", r);
   CHECK(log_count(r, "import meter suspect") == 1);
   CHECK(r.kpis.export_s == 0);
+}
+
+namespace {
+
+site::Site preset_100k() {
+  site::LoadResult r = site::load_site_file(test::preset_path("colossus-100k.toml"));
+  REQUIRE(r.site);
+  return *r.site;
+}
+
+// Scans the loop for `seconds` with the battery's state-of-charge reading offset by
+// `offset_pu` (what a battery management system's recalibration does to it), and
+// returns what the controller said.
+std::vector<std::string> scan_with_soc_offset(test::ClosedLoop& loop, double seconds,
+                                              double offset_pu) {
+  std::vector<std::string> said;
+  for (int i = 0; i < static_cast<int>(seconds * 10 + 0.5); ++i) {
+    const double now = loop.plant.time_s();
+    loop.io.read(loop.image, now);
+    loop.image.battery.soc_pu.value += offset_pu;
+    loop.controller.step(loop.image, loop.op, now, loop.commands);
+    loop.io.write(loop.commands, now);
+    fw::EventLog& log = loop.controller.log();
+    for (std::size_t k = 0; k < log.size(); ++k)
+      said.push_back(fw::describe(log.at(k)));
+    log.clear();
+    loop.io.clear_refusals();
+    for (int s = 0; s < 10; ++s)
+      loop.plant.step();
+  }
+  return said;
+}
+
+int count_of(const std::vector<std::string>& lines, const std::string& text) {
+  int n = 0;
+  for (const std::string& l : lines)
+    n += l.find(text) != std::string::npos ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a state of charge that steps once and then counts on is a recalibration, trusted again",
+          "[signals][soc]") {
+  // A 40 MW load above the contract: the battery discharges and its charge moves.
+  test::ClosedLoop loop(preset_100k());
+  loop.plant.load_surge(40, 0);
+  const std::vector<std::string> before = scan_with_soc_offset(loop, 120, 0.0);
+  CHECK(count_of(before, "state of charge distrusted") == 0);
+  // The reading steps by 0.05 and moves on with the energy: distrusted at the step,
+  // trusted again once it has moved by 0.01 with the count (6 MWh at about 30 MW).
+  const std::vector<std::string> after = scan_with_soc_offset(loop, 1800, 0.05);
+  CHECK(count_of(after, "state of charge distrusted") == 1);
+  CHECK(count_of(after, "state of charge trusted again") == 1);
+  // A reading stuck where it stepped (it does not move with the energy) stays distrusted.
+  loop.plant.stick_point(loop.plant.measurements().find_point("battery.soc_pu"), 0.3, 0);
+  const std::vector<std::string> stuck = scan_with_soc_offset(loop, 1800, 0.0);
+  CHECK(count_of(stuck, "state of charge distrusted") == 1);
+  CHECK(count_of(stuck, "trusted again") == 0);
 }

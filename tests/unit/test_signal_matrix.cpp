@@ -142,8 +142,7 @@ TEST_CASE("signal matrix: the breaker status and grid-available signal stuck", "
     run_point(
         {"poi.breaker_closed", 1, 0, nullptr, nullptr, "breaker status distrusted: reads open"},
         base);
-    run_point({"poi.grid_available", 1, 0, nullptr, nullptr, "grid-available signal distrusted"},
-              base);
+    run_point({"poi.grid_available", 1, 0, nullptr, nullptr, "grid-available distrusted"}, base);
   }
 }
 

@@ -28,6 +28,7 @@ struct SourceExpectation {
 struct SocWitness {
   bool valid = false, blamed = false;
   double count_pu = 0, last_reading_pu = 0, count_at_change_pu = 0;
+  double reading_at_blame_pu = 0, count_at_blame_pu = 0;  // at its last step
 };
 
 struct UnitView {
@@ -107,6 +108,8 @@ struct Controller::Impl {
   void advance_expected_outputs(const hal::ProcessImage& img);
   void pull_expected_outputs();
   void validate_soc(const hal::BatteryInputs& b);
+  void count_soc();
+  bool soc_moves_with_energy(double reading_pu) const;
   void advance_expected_unit(const hal::TurbineInputs& t, UnitView& v);
   void stand_in_for_source(double residual_mw);
   void validate_grid_available(const hal::PoiInputs& poi, bool supplied);

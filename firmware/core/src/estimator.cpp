@@ -179,13 +179,12 @@ void Controller::Impl::estimate_load(const hal::PoiInputs& poi) {
   const bool was_suspect = facility_doubt.active;
   if (reading) facility_doubt.update(frozen || blamed, now);
   if (facility_doubt.active && !was_suspect)
-    note(blamed ? "facility meter distrusted: it stepped alone to %.1f MW (the import with "
-                  "our sources gives %.1f MW)"
+    note(blamed ? "facility meter distrusted: stepped alone to %.1f MW, balance %.1f MW"
                 : "facility meter distrusted: frozen at %.1f MW while the pods moved (%.1f MW)",
          poi.facility_load_mw.value,
          blamed ? last_balance.import_mw + last_balance.sources_mw : pods_mw);
   if (!facility_doubt.active && was_suspect)
-    note("facility meter trusted again: it agrees with the import and moves with the pods");
+    note("facility meter trusted again: agrees with the import and the pods");
   est.load_ok = true;
   const bool import_trusted =
       poi.import_mw.good() && !est.meter_suspect && balance_blame != Blame::kImport;
@@ -267,9 +266,8 @@ void Controller::Impl::validate_grid_available(const hal::PoiInputs& poi, bool s
   grid_lost_distrusted = !on(poi.grid_available) && supplied;
   if (grid_lost_distrusted != was)
     note(grid_lost_distrusted
-             ? "grid-available signal distrusted: reads the grid dead while it supplies "
-               "%.1f MW (balance %.1f MW)"
-             : "grid-available signal trusted: the import stopped",
+             ? "grid-available distrusted: reads dead while the grid supplies %.1f MW"
+             : "grid-available trusted: the import stopped",
          poi.import_mw.value, balance_mw());
   if (grid_lost_distrusted) est.grid_live = poi.grid_frequency_hz.good();
 }

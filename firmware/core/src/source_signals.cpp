@@ -43,13 +43,11 @@ void Controller::Impl::validate_source_meters(const hal::ProcessImage& img) {
   source_doubt.update(source_blame != kNoSource && silent == kNoSource, now);
   if (source_doubt.active && !was) {
     if (source_blame == kBatterySource)
-      note(
-          "battery power meter distrusted: reads %.1f MW, its setpoint and the balance "
-          "give %.1f MW",
-          est.battery_mw, est.battery_mw - residual_mw);
+      note("battery power meter distrusted: reads %.1f MW, the balance %.1f MW", est.battery_mw,
+           est.battery_mw - residual_mw);
     else
-      note("unit %.0f: power meter distrusted: its setpoint and the balance give %.1f MW",
-           source_blame, units[static_cast<size_t>(source_blame)].power_mw - residual_mw);
+      note("unit %.0f: power meter distrusted: setpoint and balance give %.1f MW", source_blame,
+           units[static_cast<size_t>(source_blame)].power_mw - residual_mw);
   }
   if (!source_doubt.active && was) note("our sources' meters agree with the balance again");
   stand_in_for_source(residual_mw);
@@ -164,41 +162,72 @@ void Controller::Impl::stand_in_for_source(double residual_mw) {
 // cannot step further in a scan than the battery's rating moves it (a step beyond,
 // to a stuck value, is blamed at once), nor stand still while the energy it
 // delivered moves the charge by kSocDoubtPu (frozen). Blamed, the charge counted
-// from its power stands in until the reading comes back within kSocDoubtPu of it;
-// believed, each change of the reading corrects the count's drift (losses, a
-// battery's own metering). Distrusted (said, alarmed) once blamed for 2 s.
+// from its power stands in until the reading comes back within kSocDoubtPu of it,
+// or until it has moved by kSocDoubtPu with the energy since its step: a battery
+// management system that recalibrates steps its reading once and then counts on,
+// where a stuck reading stands still. Believed, each change of the reading
+// corrects the count's drift (losses, the battery's own metering). Distrusted
+// (said, alarmed) once blamed for 2 s.
 void Controller::Impl::validate_soc(const hal::BatteryInputs& b) {
   SocWitness& w = soc_witness;
   if (!site.has_battery || site.battery.energy_mwh <= 0) return;
-  const double one_way = std::sqrt(site.battery.round_trip_efficiency_pu);
-  const double pu_per_mw_s = 1 / (3600 * site.battery.energy_mwh);
-  if (w.valid) {  // what the cells gave (discharging) or took, this scan
-    const double cells_mw =
-        est.battery_mw > 0 ? est.battery_mw / one_way : est.battery_mw * one_way;
-    w.count_pu -= cells_mw * dt * pu_per_mw_s;
-  }
+  count_soc();
   if (!b.soc_pu.good()) return;
   const double reading = b.soc_pu.value;
   if (!w.valid) {
-    w = SocWitness{true, false, reading, reading, reading};
+    w = SocWitness{};
+    w.valid = true;
+    w.count_pu = w.last_reading_pu = w.count_at_change_pu = reading;
     return;
   }
-  const double most_step = site.battery.power_mw / one_way * dt * pu_per_mw_s + kSocResolutionPu;
+  const double one_way = std::sqrt(site.battery.round_trip_efficiency_pu);
+  const double most_step =
+      site.battery.power_mw / one_way * dt / (3600 * site.battery.energy_mwh) + kSocResolutionPu;
   const bool changed = reading != w.last_reading_pu;
   const bool jumped = std::fabs(reading - w.last_reading_pu) > most_step;
   if (changed) w.count_at_change_pu = w.count_pu;
   const bool frozen = !changed && std::fabs(w.count_pu - w.count_at_change_pu) > kSocDoubtPu;
-  if (jumped || frozen) w.blamed = true;
+  if (jumped || frozen) {
+    w.blamed = true;
+    w.reading_at_blame_pu = reading;
+    w.count_at_blame_pu = w.count_pu;
+  }
+  const bool recalibrated = w.blamed && !jumped && soc_moves_with_energy(reading);
+  if (recalibrated) {
+    note("battery state of charge trusted again: recalibrated by %.3f",
+         w.reading_at_blame_pu - w.count_at_blame_pu);
+    w.count_pu = reading;
+  }
   if (std::fabs(reading - w.count_pu) <= kSocDoubtPu && !jumped) w.blamed = false;
   if (changed && !w.blamed) w.count_pu += (reading - w.count_pu) * kSocCorrectPu;
   w.last_reading_pu = reading;
   const bool was = soc_doubt.active;
   soc_doubt.update(w.blamed, now);
+  if (recalibrated) soc_doubt.active = false;  // said already
   if (soc_doubt.active && !was)
-    note("battery state of charge distrusted: reads %.3f, the energy it delivered gives %.3f",
-         reading, w.count_pu);
-  if (!soc_doubt.active && was) note("battery state of charge agrees with its energy again");
+    note("battery state of charge distrusted: reads %.3f, its energy gives %.3f", reading,
+         w.count_pu);
+  if (!soc_doubt.active && was && !recalibrated)
+    note("battery state of charge agrees with its energy again");
   if (w.blamed) est.soc_pu = std::clamp(w.count_pu, 0.0, 1.0);
+}
+
+// What the cells gave (discharging) or took this scan, counted on the charge.
+void Controller::Impl::count_soc() {
+  SocWitness& w = soc_witness;
+  if (!w.valid) return;
+  const double one_way = std::sqrt(site.battery.round_trip_efficiency_pu);
+  const double cells_mw = est.battery_mw > 0 ? est.battery_mw / one_way : est.battery_mw * one_way;
+  w.count_pu -= cells_mw * dt / (3600 * site.battery.energy_mwh);
+}
+
+// Since its step, the reading has moved by kSocDoubtPu, as the count has, within
+// half of that.
+bool Controller::Impl::soc_moves_with_energy(double reading_pu) const {
+  const SocWitness& w = soc_witness;
+  const double moved = reading_pu - w.reading_at_blame_pu;
+  const double counted = w.count_pu - w.count_at_blame_pu;
+  return std::fabs(moved) >= kSocDoubtPu && std::fabs(moved - counted) <= 0.5 * kSocDoubtPu;
 }
 
 }  // namespace fw
