@@ -3,7 +3,8 @@
 // the mode or the dispatch: no more starts or fuel, no more GPU energy held back,
 // no invariant broken, no island; where the evidence can tell, the controller
 // names the signal it distrusts, once. Two plants: on the grid with the battery
-// (a 60 MW chiller load at 10 minutes), and the same with three units online.
+// (a 60 MW chiller load at 10 minutes), and the same with three units online; and
+// for the POI meters, a grid outage from 10 to 20 minutes.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -33,6 +34,15 @@ std::string initial_section(const std::string& base) {
   return s;
 }
 
+// The chiller load at 10 minutes; or, for "outage", the grid lost at 10 minutes
+// and back at 20 (the fault spans the island and the return).
+std::string plant_events(const std::string& base) {
+  if (base == "outage")
+    return "[[event]]\nat_s = 600\ntype = \"grid_outage\"\n"
+           "[[event]]\nat_s = 1200\ntype = \"grid_return\"\n";
+  return "[[event]]\nat_s = 600\ntype = \"load_surge\"\nmw = 60\n";
+}
+
 // The fault from 2 minutes for 20 minutes, over the 60 MW chiller load at 10.
 std::string fault_event(const Case& c) {
   std::ostringstream e;
@@ -59,8 +69,7 @@ scenario::RunResult run_case(const Case& c) {
   std::ostringstream toml;
   toml << "[scenario]\nname = \"signal matrix\"\nsite = \"" << PLANT_SOURCE_DIR
        << "/config/colossus-100k.toml\"\nduration_s = 1800\nseed = 5\n"
-       << initial_section(c.base) << "[[event]]\nat_s = 600\ntype = \"load_surge\"\nmw = 60\n"
-       << fault_event(c);
+       << initial_section(c.base) << plant_events(c.base) << fault_event(c);
   char name[] = "/tmp/plant-signal-matrix-XXXXXX";
   const int fd = mkstemp(name);
   REQUIRE(fd >= 0);
@@ -128,6 +137,18 @@ void run_point_with_one_text(const char* point, double high, double low, const c
 TEST_CASE("signal matrix: the import meter frozen, stuck high, stuck low", "[signal-matrix]") {
   for (const char* base : {"grid", "units"})
     run_point_with_one_text("poi.import_mw", 300, 0, "import meter suspect", base);
+}
+
+TEST_CASE("signal matrix: the POI meters through an outage and the return", "[signal-matrix]") {
+  // Islanded, an open breaker carries nothing: a meter stuck at 300 MW, trusted
+  // again during the island, shed GPU load for 2 s at the close and took 128 s to
+  // restore. (The bus frequency stuck while islanded has no second witness: the
+  // units' speed is not in the process image.)
+  // Stuck at 0, it tells the truth on the island: trusted then, in doubt again after
+  // the return (said twice, rightly).
+  run_point({"poi.import_mw", 300, 0, "import meter suspect", "import meter suspect", nullptr},
+            "outage");
+  run_point_with_one_text("poi.facility_load_mw", 300, 0, "facility meter distrusted", "outage");
 }
 
 TEST_CASE("signal matrix: the facility meter frozen, stuck high, stuck low", "[signal-matrix]") {

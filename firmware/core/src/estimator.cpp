@@ -199,18 +199,24 @@ void Controller::Impl::estimate_load(const hal::PoiInputs& poi) {
 
 // The import meter against the power balance (analytic redundancy), and frozen
 // against the pods' power. A mismatch counts only with the facility meter trusted:
-// were it the bad one, the balance would accuse the good import meter.
+// were it the bad one, the balance would accuse the good import meter. Islanded,
+// with our sources carrying the whole load, an open breaker carries nothing: a
+// meter reading a flow is still in doubt when the breaker closes again (it was
+// trusted again during the island, and its stuck 300 MW shed GPU load on the return).
 void Controller::Impl::validate_import(const hal::PoiInputs& poi) {
   if (!poi.import_mw.good()) return;
   const double balance = balance_mw();
   const bool frozen =
       est.connected && import_freeze.frozen(poi.import_mw.value, shed.it_power_mw(), now,
                                             cfg.frozen_meter_s, cfg.meter_tolerance_mw);
+  const double tol = cfg.meter_tolerance_mw;
   const bool mismatch = est.connected && !facility_doubt.active &&
                         balance_blame != Blame::kFacility &&
-                        std::fabs(poi.import_mw.value - balance) > cfg.meter_tolerance_mw;
+                        std::fabs(poi.import_mw.value - balance) > tol;
+  const bool flow_while_open = !est.connected && est.poi_ok && std::fabs(balance) <= tol &&
+                               std::fabs(poi.import_mw.value) > tol;
   const bool was_suspect = est.meter_suspect;
-  est.meter_suspect = import_doubt.update(frozen || mismatch, now);
+  est.meter_suspect = import_doubt.update(frozen || mismatch || flow_while_open, now);
   if (est.meter_suspect && !was_suspect)
     note("import meter suspect: reads %.1f MW, balance %.1f MW", poi.import_mw.value, balance);
   if (!est.meter_suspect && was_suspect) note("import meter agrees with the balance again");
