@@ -145,4 +145,6 @@ TEST_CASE("a state of charge that steps once and then counts on is a recalibrati
   const std::vector<std::string> stuck = scan_with_soc_offset(loop, 1800, 0.0);
   CHECK(count_of(stuck, "state of charge distrusted") == 1);
   CHECK(count_of(stuck, "trusted again") == 0);
+  // The operator sees it: signal_distrusted is up while the reading is in doubt.
+  CHECK(loop.controller.alarms().state(fw::AlarmId::kSignalDistrusted) == fw::AlarmState::kUnacked);
 }

@@ -152,7 +152,8 @@ void Controller::Impl::evaluate_alarms(const OperatorInputs& op) {
   set(AlarmId::kResyncFailed, resync_gave_up);
   set(AlarmId::kSignalDistrusted, facility_doubt.active || breaker_distrusted ||
                                       breaker_closed_distrusted || grid_lost_distrusted ||
-                                      frequency_doubt.active);
+                                      frequency_doubt.active || source_doubt.active ||
+                                      soc_doubt.active);
   alarms.update(now);
 }
 

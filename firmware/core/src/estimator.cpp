@@ -62,7 +62,7 @@ void Controller::Impl::estimate(const hal::ProcessImage& img) {
   estimate_poi(img.poi);
   estimate_sources(img);
   validate_source_meters(img);
-  if (img.has_battery) validate_soc(img.battery);
+  validate_soc(img.battery);
   shed.observe(img, dt);
   blame_balance_break(img.poi);
   estimate_load(img.poi);
